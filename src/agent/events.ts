@@ -1,0 +1,60 @@
+import type { ToolCall, Usage } from './messages.js';
+
+export type StopReason = 'stop' | 'length' | 'tool_calls' | 'aborted' | 'error';
+
+/** Why a run could not start or did not finish. Transports map `code` to their own statuses. */
+export type RunError =
+  | { code: 'busy'; message: string; retryAfterMs: number }
+  | { code: 'timeout'; message: string }
+  | { code: 'aborted'; message: string }
+  | { code: 'invalid_request'; message: string; param?: string }
+  | { code: 'unknown_agent'; message: string }
+  | { code: 'provider'; message: string; status?: number; afterFirstToken: boolean }
+  | { code: 'internal'; message: string };
+
+export class RunFailure extends Error {
+  override readonly name = 'RunFailure';
+  constructor(readonly error: RunError) {
+    super(error.message);
+  }
+}
+
+export interface RunResult {
+  runId: string;
+  sessionKey: string;
+  agentId: string;
+  /** `provider/model` that answered; undefined if none did. */
+  model?: string;
+  text: string;
+  /** Calls to client-declared tools, left for the client to answer. */
+  toolCalls: ToolCall[];
+  usage: Usage;
+  stopReason: StopReason;
+  error?: RunError;
+  startedAt: number;
+  endedAt: number;
+}
+
+interface EventBase {
+  runId: string;
+  /** Strictly increasing per run, from 1. */
+  seq: number;
+  ts: number;
+  sessionKey: string;
+}
+
+/** Everything a run tells its transports. Each transport switches on `type`. */
+export type RunEvent = EventBase &
+  (
+    | { type: 'lifecycle.start'; agentId: string }
+    | { type: 'lifecycle.end'; result: RunResult }
+    | { type: 'lifecycle.error'; error: RunError; result: RunResult }
+    | { type: 'assistant.delta'; delta: string }
+    /** `client: true` for a call to a client-declared tool (it ends the run with `tool_calls`). */
+    | { type: 'tool.start'; index: number; callId: string; name: string; client: boolean }
+    | { type: 'tool.args'; index: number; callId: string; delta: string }
+    | { type: 'tool.result'; callId: string; name: string; result: string; isError: boolean }
+    | { type: 'usage'; usage: Usage }
+  );
+
+export type RunEventType = RunEvent['type'];

@@ -1,0 +1,24 @@
+import type { AgentRegistry } from './agent/agents.js';
+import type { AgentRuntime } from './agent/runtime.js';
+import type { AuthRateLimiter } from './auth/rateLimiter.js';
+import type { ResolvedAuth } from './auth/resolve.js';
+import type { GatewayConfig } from './config/schema.js';
+import type { Logger } from './log.js';
+import type { SessionStore } from './sessions/store.js';
+
+/** Everything a transport needs, built once at startup. */
+export interface GatewayContext {
+  config: GatewayConfig;
+  auth: ResolvedAuth;
+  limiter: AuthRateLimiter;
+  agents: AgentRegistry;
+  runtime: AgentRuntime;
+  store: SessionStore;
+  log: Logger;
+  version: string;
+  startedAt: number;
+  /** True once the listener is up; /readyz reports it. */
+  ready: () => boolean;
+  /** Set when a graceful stop has begun. */
+  shuttingDown: () => boolean;
+}
