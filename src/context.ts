@@ -21,4 +21,6 @@ export interface GatewayContext {
   ready: () => boolean;
   /** Set when a graceful stop has begun. */
   shuttingDown: () => boolean;
+  /** Called once when a graceful stop begins (WS sends `shutdown` to its clients). */
+  onShutdown: (listener: (info: { reason: string }) => void) => () => void;
 }
