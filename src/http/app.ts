@@ -1,0 +1,87 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { cors } from 'hono/cors';
+import { gatewayAuth } from '../auth/gatewayAuth.js';
+import type { GatewayContext } from '../context.js';
+import type { AppEnv } from './env.js';
+import { healthRoutes } from './health.js';
+import { errorResponse, type OpenAiError } from './openai/errors.js';
+import { openAiRoutes } from './openai/routes.js';
+import { requestLog } from './requestLog.js';
+import { securityHeaders } from './securityHeaders.js';
+
+export interface EdgeHooks {
+  /** Peer address of the request, from the runtime adapter. */
+  clientIp: (c: Context) => string;
+  /** The WebSocket upgrade handler for `GET /`, when the runtime supports it. */
+  websocket?: MiddlewareHandler;
+}
+
+/** The whole HTTP surface; each part is a sub-app mounted here. */
+export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const chatEnabled = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+
+  app.use(requestId({ headerName: 'x-request-id' }), securityHeaders());
+  if (ctx.log.verbose) app.use(requestLog(ctx.log));
+
+  app.route('/', healthRoutes(ctx));
+  if (edge.websocket) app.get('/', edge.websocket);
+
+  if (chatEnabled) {
+    app.use('/v1/*', cors({ origin: '*', exposeHeaders: ['x-request-id'], maxAge: 600 }));
+    app.use(
+      '/v1/*',
+      gatewayAuth({
+        auth: ctx.auth,
+        limiter: ctx.limiter,
+        clientIp: edge.clientIp,
+        onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
+        onLocked: (retryAfterMs) =>
+          errorResponse({
+            kind: 'rate_limited',
+            code: 'auth_rate_limited',
+            retryAfterMs,
+            message: 'Too many failed authentication attempts. Please try again later.',
+          }),
+      }),
+    );
+    app.route('/v1', openAiRoutes(ctx));
+  }
+
+  app.notFound((c) =>
+    isOpenAiPath(c.req.path)
+      ? errorResponse({ kind: 'not_found', message: `Unknown request URL: ${c.req.method} ${c.req.path}.` })
+      : c.text('Not Found', 404),
+  );
+
+  app.onError((err, c) => {
+    let res: Response;
+    if (err instanceof HTTPException) {
+      // Hono's own exceptions (malformed JSON from the validator...) carry plain text: reshape them on /v1.
+      res = err.res || !isOpenAiPath(c.req.path) ? err.getResponse() : errorResponse(fromStatus(err.status, err.message));
+    } else {
+      ctx.log.log('error', 'unhandled error', { requestId: c.get('requestId'), error: String(err) });
+      res = isOpenAiPath(c.req.path) ? errorResponse({ kind: 'internal' }) : new Response('Internal Server Error', { status: 500 });
+    }
+    // A fresh Response does not carry headers set earlier by middleware.
+    const id = c.get('requestId');
+    if (id) res.headers.set('x-request-id', id);
+    return res;
+  });
+
+  return app;
+}
+
+function fromStatus(status: number, message: string): OpenAiError {
+  if (status === 401) return { kind: 'invalid_api_key' };
+  if (status === 404) return { kind: 'not_found', message };
+  if (status === 413) return { kind: 'payload_too_large', limit: 0 };
+  if (status >= 400 && status < 500) return { kind: 'invalid_request', message, param: null };
+  return { kind: 'internal' };
+}
+
+function isOpenAiPath(path: string): boolean {
+  return path === '/v1' || path.startsWith('/v1/');
+}
