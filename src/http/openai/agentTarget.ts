@@ -1,0 +1,55 @@
+import { type AgentRegistry, isValidAgentId, normalizeAgentId } from '../../agent/agents.js';
+import { openAiException } from './errors.js';
+
+export interface AgentTarget {
+  agentId: string;
+  sessionKey: string;
+  stateless: boolean;
+}
+
+const SESSION_KEY = /^[A-Za-z0-9_:./-]{1,512}$/;
+
+/** Contract point 4: the header wins, then the `model` forms; anything else is 404 listing valid ids. */
+export function resolveAgentId(agents: AgentRegistry, model: string | undefined, header: string | undefined): string {
+  const fromHeader = header?.trim();
+  if (fromHeader) return known(agents, normalizeAgentId(fromHeader));
+  const m = (model ?? 'openclaw').trim().toLowerCase();
+  if (m === 'openclaw' || m === 'openclaw/default') return agents.defaultId;
+  const match = /^(?:openclaw[:/]|agent:)(.+)$/.exec(m);
+  if (match?.[1] && isValidAgentId(match[1])) return known(agents, match[1]);
+  throw unknownModel(agents, model ?? '');
+}
+
+function known(agents: AgentRegistry, id: string): string {
+  if (agents.get(id)) return id;
+  throw unknownModel(agents, id);
+}
+
+function unknownModel(agents: AgentRegistry, asked: string) {
+  const valid = ['openclaw', 'openclaw/default', ...agents.list.map((a) => `openclaw/${a.id}`)];
+  return openAiException({
+    kind: 'not_found',
+    code: 'model_not_found',
+    message: `The model '${asked}' does not exist or names no configured agent. Valid models: ${valid.join(', ')} (or openclaw:<agentId>, agent:<agentId>).`,
+  });
+}
+
+/** Contract point 5: explicit key as is; else `user`-derived; else a fresh stateless key. */
+export function resolveSessionKey(agentId: string, header: string | undefined, user: unknown, newId: () => string): AgentTarget {
+  const explicit = header?.trim();
+  if (explicit) {
+    if (!SESSION_KEY.test(explicit) || explicit.includes('..')) {
+      throw openAiException({
+        kind: 'invalid_request',
+        param: null,
+        code: 'invalid_session_key',
+        message: 'Invalid x-openclaw-session-key: use at most 512 characters of A-Z a-z 0-9 _ : . / - (no "..").',
+      });
+    }
+    return { agentId, sessionKey: explicit, stateless: false };
+  }
+  if (typeof user === 'string' && user.trim() !== '') {
+    return { agentId, sessionKey: `agent:${agentId}:openai-user:${user.trim().toLowerCase()}`, stateless: false };
+  }
+  return { agentId, sessionKey: `agent:${agentId}:openai:${newId()}`, stateless: true };
+}
