@@ -1,0 +1,79 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { AuthConfigError } from '../../auth/resolve.js';
+import { LOCAL_ECHO_MODEL } from '../../agent/agents.js';
+import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
+import { startGateway, StartupError, type RunningGateway } from '../server.js';
+import { stderrLogger } from '../stderrLogger.js';
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
+  return n;
+}
+
+export function registerGatewayCommand(program: Command): void {
+  program
+    .command('gateway')
+    .description('run the gateway in the foreground (HTTP and WebSocket on one port)')
+    .option('--port <port>', 'port to listen on (wins over OPENCLAW_GATEWAY_PORT and gateway.port; 0 = any free port)', parsePort)
+    .addOption(new Option('--bind <mode>', 'interface to bind').choices(['loopback', 'lan']))
+    .option('--config <path>', 'config file (JSON5)')
+    .option('--verbose', 'log every request and more to stderr', false)
+    .action(async (opts: { port?: number; bind?: 'loopback' | 'lan'; config?: string; verbose: boolean }) => {
+      process.exitCode = await runGateway(opts);
+    });
+}
+
+async function runGateway(opts: { port?: number; bind?: 'loopback' | 'lan'; config?: string; verbose: boolean }): Promise<number | undefined> {
+  const log = stderrLogger(opts.verbose);
+  let running: RunningGateway;
+  try {
+    const loaded = await loadConfig({ configPath: opts.config, env: process.env });
+    running = await startGateway({ config: loaded.config, stateDir: loaded.stateDir, env: process.env, log, port: opts.port, bind: opts.bind });
+    printStartup(running, loaded.path);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof AuthConfigError || err instanceof StartupError) {
+      process.stderr.write(`openclaw: ${err.message}\n`);
+      return CONFIG_EXIT_CODE;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`openclaw: cannot listen: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.stderr.write(`openclaw: ${signal} received, stopping (grace ${running.ctx.config.gateway.shutdownGraceMs} ms)\n`);
+      running.close(signal).then(resolve, (err) => {
+        process.stderr.write(`openclaw: error while stopping: ${String(err)}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+function printStartup(running: RunningGateway, configPath: string | undefined): void {
+  const { ctx } = running;
+  const chat = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+  const agent = ctx.agents.get(ctx.agents.defaultId);
+  const model = agent?.models[0] ?? LOCAL_ECHO_MODEL;
+  const lines = [
+    `openclaw gateway ${ctx.version} listening on ${running.url} (WebSocket ${running.url.replace(/^http/, 'ws')}/)`,
+    `  config: ${configPath ?? 'none found, using built-in defaults'}`,
+    `  chat completions: ${chat ? `enabled at ${running.url}/v1/chat/completions` : 'disabled (gateway.http.endpoints.chatCompletions.enabled)'}`,
+    `  default agent: ${ctx.agents.defaultId}, model ${model}${model === LOCAL_ECHO_MODEL ? ' (the built-in echo model: no model provider is configured)' : ''}`,
+  ];
+  // The generated token goes to the terminal once, never to the logs on stderr.
+  if (ctx.auth.mode === 'token' && ctx.auth.generated) {
+    lines.push(`  auth: token, generated for this run: ${ctx.auth.secret}`);
+  } else {
+    lines.push(`  auth: ${ctx.auth.mode}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,134 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createNodeWebSocket } from '@hono/node-ws';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { GatewayConfig } from '../config/schema.js';
+import type { GatewayContext } from '../context.js';
+import { createApp } from '../http/app.js';
+import type { Logger } from '../log.js';
+import { createGatewaySocket } from '../ws/gatewaySocket.js';
+import { createContextControls } from './bootstrap.js';
+
+export interface StartOptions {
+  config: GatewayConfig;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  /** `--port`, which wins over env and config; 0 picks a free port. */
+  port?: number;
+  /** `--bind`, which wins over config. */
+  bind?: GatewayConfig['gateway']['bind'];
+}
+
+export interface RunningGateway {
+  url: string;
+  host: string;
+  port: number;
+  ctx: GatewayContext;
+  /** Graceful stop: refuse new work, let in-flight requests finish within the grace period, then close. */
+  close(reason?: string): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['bind']): string {
+  switch (bind) {
+    case 'loopback':
+      return '127.0.0.1';
+    case 'lan':
+      return '0.0.0.0';
+    case 'custom':
+      if (!config.gateway.customBindHost) throw new StartupError('gateway.bind is "custom" but gateway.customBindHost is not set');
+      return config.gateway.customBindHost;
+  }
+}
+
+/** One listener for HTTP and WebSocket upgrades on the same port. */
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  const { config, log } = options;
+  const bind = options.bind ?? config.gateway.bind;
+  const host = bindHost(config, bind);
+  const controls = await createContextControls(options);
+  const { ctx } = controls;
+  if (ctx.auth.mode === 'none' && host !== '127.0.0.1') {
+    await ctx.store.close();
+    throw new StartupError(`refusing to bind the gateway to ${host} without auth (gateway.auth.mode is "none"); use bind loopback or set a token`);
+  }
+
+  const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
+  let upgrade: ReturnType<typeof createNodeWebSocket>['upgradeWebSocket'] | undefined;
+  const websocket: MiddlewareHandler = async (c, next) => {
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !upgrade) return c.text('Not Found', 404);
+    const ip = clientIp(c);
+    const verdict = ctx.limiter.check(ip);
+    if (verdict.locked) {
+      return c.json({ error: { message: 'Too many failed authentication attempts. Please try again later.', type: 'rate_limited' } }, 429, {
+        'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)),
+      });
+    }
+    return upgrade(() => createGatewaySocket(ctx, { remoteAddress: ip }))(c, next);
+  };
+  const app = createApp(ctx, { clientIp, websocket });
+  const nodeWs = createNodeWebSocket({ app });
+  upgrade = nodeWs.upgradeWebSocket;
+
+  const port = options.port ?? config.gateway.port;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  nodeWs.injectWebSocket(server);
+  const inFlight = trackInFlight(server);
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+  controls.markReady();
+
+  let closing: Promise<void> | undefined;
+  const close = (reason = 'shutdown') =>
+    (closing ??= (async () => {
+      controls.beginShutdown(reason);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = config.gateway.shutdownGraceMs;
+      const drained = await inFlight.drained(grace);
+      if (!drained) {
+        log.log('warn', 'grace period over; aborting remaining work', { graceMs: grace });
+        for (const run of ctx.runtime.activeRuns()) ctx.runtime.abortRun(run.runId, 'gateway shutting down');
+      }
+      for (const client of nodeWs.wss.clients) client.close(1012, 'gateway shutting down');
+      server.closeAllConnections();
+      await closed;
+      await ctx.store.close();
+    })());
+
+  return { url, host, port: actualPort, ctx, close };
+}
+
+/** Counts HTTP responses not yet finished, so a stop can wait for them. */
+function trackInFlight(server: Server) {
+  let count = 0;
+  let onIdle: (() => void) | undefined;
+  server.on('request', (_req, res) => {
+    count++;
+    res.once('close', () => {
+      count--;
+      if (count === 0) onIdle?.();
+    });
+  });
+  return {
+    drained(timeoutMs: number): Promise<boolean> {
+      if (count === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
+    },
+  };
+}
