@@ -30,8 +30,13 @@ export interface LoadOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** `OPENCLAW_HOME` replaces HOME for path defaults, as in OpenClaw. */
+function homeOf(env: NodeJS.ProcessEnv): string {
+  return env.OPENCLAW_HOME || env.HOME || homedir();
+}
+
 export function stateDirFrom(env: NodeJS.ProcessEnv): string {
-  return env.OPENCLAW_STATE_DIR ? resolve(env.OPENCLAW_STATE_DIR) : join(homedir(), '.openclaw');
+  return env.OPENCLAW_STATE_DIR ? resolve(env.OPENCLAW_STATE_DIR) : join(homeOf(env), '.openclaw');
 }
 
 /**
@@ -44,7 +49,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const explicit = options.configPath ?? (env.OPENCLAW_CONFIG_PATH || undefined);
   const candidates = explicit
     ? [resolve(explicit)]
-    : [join(stateDir, 'openclaw.json'), join(homedir(), '.openclaw', 'openclaw.json')];
+    : [join(stateDir, 'openclaw.json'), join(homeOf(env), '.openclaw', 'openclaw.json')];
 
   for (const file of candidates) {
     let text: string;
