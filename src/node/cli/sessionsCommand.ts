@@ -73,7 +73,9 @@ function writerOf(cmd: Command): (text: string) => void {
 }
 
 function unknownKey(cmd: Command, key: string): void {
-  cmd.error(`unknown session key: ${key}`, { exitCode: 1, code: 'openclaw.sessions.unknownKey' });
+  // A key that is not there is not a usage mistake: the help would bury the message.
+  cmd.showHelpAfterError(false);
+  cmd.error(`error: unknown session key: ${key}`, { exitCode: 1, code: 'openclaw.sessions.unknownKey' });
 }
 
 function parseLimit(value: string): number {
@@ -133,12 +135,17 @@ function contentText(content: string | ContentPart[]): string {
         case 'text':
           return part.text;
         case 'image':
-          return `[image ${part.mimeType}, ${Math.floor((part.data.length * 3) / 4)} bytes]`;
+          return `[image ${part.mimeType}, ${base64Bytes(part.data)} bytes]`;
         case 'image_url':
           return `[image ${part.url.startsWith('data:') ? 'data URL' : part.url}]`;
       }
     })
     .join('\n');
+}
+
+function base64Bytes(data: string): number {
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return Math.floor((data.length * 3) / 4) - padding;
 }
 
 function indent(text: string): string[] {
