@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { VERSION } from '../../version.js';
+import { loadConfig } from '../config/load.js';
+import { openSqliteSessionStore } from '../sessions/sqliteStore.js';
 import { registerGatewayCommand } from './gatewayCommand.js';
+import { registerSessionsCommand } from './sessionsCommand.js';
 
 export function buildProgram(): Command {
   const program = new Command('openclaw')
@@ -9,8 +12,19 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .enablePositionalOptions();
   registerGatewayCommand(program);
-  for (const cmd of program.commands) cmd.version(VERSION, '-V, --version');
+  registerSessionsCommand(program, async ({ config }) => {
+    const loaded = await loadConfig({ configPath: config, env: process.env });
+    return openSqliteSessionStore(loaded.stateDir);
+  });
+  addVersionEverywhere(program);
   return program;
+}
+
+function addVersionEverywhere(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    sub.version(VERSION, '-V, --version');
+    addVersionEverywhere(sub);
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
