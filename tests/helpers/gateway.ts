@@ -24,7 +24,7 @@ export interface TestGateway extends RunningGateway {
 /** A real gateway in this process on 127.0.0.1, port 0, with its own temp state dir. */
 export async function startTestGateway(
   raw: Record<string, unknown> = {},
-  options: { env?: NodeJS.ProcessEnv; stateDir?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; stateDir?: string; verbose?: boolean } = {},
 ): Promise<TestGateway> {
   const withDefaults = {
     ...raw,
@@ -36,7 +36,7 @@ export async function startTestGateway(
   const config: GatewayConfig = configSchema.parse(withDefaults);
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'openclaw-test-')));
   const logs: TestGateway['logs'] = [];
-  const log: Logger = { verbose: false, log: (level, msg, fields) => logs.push({ level, msg, fields }) };
+  const log: Logger = { verbose: options.verbose ?? false, log: (level, msg, fields) => logs.push({ level, msg, fields }) };
   const running = await startGateway({ config, stateDir, env: options.env ?? {}, log, port: 0 });
   const token = running.ctx.auth.mode === 'none' ? '' : running.ctx.auth.secret;
   return {
@@ -117,4 +117,13 @@ export async function writeConfig(dir: string, text: string, name = 'openclaw.js
   const file = join(dir, name);
   await writeFile(file, text);
   return file;
+}
+
+/** Config pointing the default agent at a fake OpenAI-wire provider. */
+export function withFakeProvider(url: string, extra: Record<string, unknown> = {}, api: 'openai-completions' | 'anthropic-messages' = 'openai-completions') {
+  return {
+    ...extra,
+    models: { providers: { fake: { baseUrl: url, apiKey: 'fake-key', api, models: [{ id: 'm' }] } } },
+    agents: { ...((extra.agents as object) ?? {}), defaults: { model: 'fake/m', ...((extra.agents as { defaults?: object })?.defaults ?? {}) } },
+  };
 }
