@@ -1,0 +1,47 @@
+import { toolError, type BuiltinTool } from './tool.js';
+
+/** The current time as ISO 8601, in UTC or in an IANA time zone (with its offset). */
+export const currentTime: BuiltinTool = {
+  spec: {
+    name: 'current_time',
+    description: 'Returns the current date and time as ISO 8601. Pass an IANA time zone (e.g. "Europe/Paris") for local time.',
+    parameters: {
+      type: 'object',
+      properties: { timezone: { type: 'string', description: 'IANA time zone name; UTC when omitted.' } },
+      additionalProperties: false,
+    },
+  },
+  availableTo: () => true,
+  async run(args) {
+    const now = new Date();
+    const zone = args.timezone;
+    if (zone === undefined || zone === null || zone === '') return { output: now.toISOString(), isError: false };
+    if (typeof zone !== 'string') return toolError('timezone must be a string');
+    let format: Intl.DateTimeFormat;
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        timeZoneName: 'longOffset',
+      });
+    } catch {
+      return toolError(`unknown time zone: ${zone}`);
+    }
+    return { output: `${isoInZone(format, now)} (${format.resolvedOptions().timeZone})`, isError: false };
+  },
+};
+
+function isoInZone(format: Intl.DateTimeFormat, date: Date): string {
+  const part: Record<string, string> = {};
+  for (const p of format.formatToParts(date)) part[p.type] = p.value;
+  // longOffset reads "GMT+02:00", or just "GMT" at UTC.
+  const offset = (part.timeZoneName ?? 'GMT').replace(/^GMT/, '') || 'Z';
+  const ms = String(date.getUTCMilliseconds()).padStart(3, '0');
+  return `${part.year}-${part.month}-${part.day}T${part.hour}:${part.minute}:${part.second}.${ms}${offset}`;
+}
