@@ -1,0 +1,170 @@
+/**
+ * Closed-loop load over keep-alive connections (undici Pool): `concurrency` workers each send a
+ * request, wait for the whole answer, and send the next, for a warm-up and then a measured window.
+ * Only requests that finish inside the window count.
+ */
+import { Pool, type Dispatcher } from 'undici';
+import { SseTiming } from './sseTiming.js';
+import { percentiles, type Percentiles } from './stats.js';
+
+export interface Target {
+  name: string;
+  origin: string;
+  /** The JSON body of request number `seq`. */
+  body(stream: boolean, seq: number): string;
+  headers: Record<string, string>;
+}
+
+export interface Outcome {
+  ok: boolean;
+  error?: string;
+  startedAt: number;
+  endedAt: number;
+  /** -1 when not streamed or no content arrived. */
+  firstContentAt: number;
+  contentTokens: number;
+  gaps: number[];
+}
+
+export interface LoadSpec {
+  stream: boolean;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Content tokens a complete reply carries; fewer counts as a failure. */
+  expectTokens: number;
+}
+
+export interface CellResult {
+  target: string;
+  stream: boolean;
+  concurrency: number;
+  requests: number;
+  failures: number;
+  firstError?: string;
+  rps: number;
+  latency: Percentiles;
+  ttft?: Percentiles;
+  gap?: Percentiles;
+}
+
+const PATH = '/v1/chat/completions';
+
+export function openPool(origin: string, connections: number): Pool {
+  return new Pool(origin, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    keepAliveMaxTimeout: 600_000,
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+  });
+}
+
+/** Sends one chat completion and resolves when its answer has fully arrived (or failed). */
+export function send(pool: Dispatcher, target: Target, stream: boolean, seq: number, expectTokens: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const startedAt = performance.now();
+    let status = 0;
+    const sse = stream ? new SseTiming() : undefined;
+    const parts: Buffer[] = [];
+    const finish = (error: string | undefined): void => {
+      const endedAt = performance.now();
+      if (!error && status !== 200) error = `HTTP ${status}: ${Buffer.concat(parts).toString('utf8').slice(0, 200)}`;
+      if (!error && sse) {
+        if (sse.error) error = `stream error: ${sse.error}`;
+        else if (!sse.done) error = 'stream ended without [DONE]';
+        else if (sse.contentTokens < expectTokens) error = `stream carried ${sse.contentTokens}/${expectTokens} content deltas`;
+      }
+      if (!error && !sse) {
+        try {
+          const content = JSON.parse(Buffer.concat(parts).toString('utf8'))?.choices?.[0]?.message?.content;
+          if (typeof content !== 'string' || content.length === 0) error = 'reply without content';
+        } catch {
+          error = 'unparseable JSON reply';
+        }
+      }
+      resolve({
+        ok: error === undefined,
+        error,
+        startedAt,
+        endedAt,
+        firstContentAt: sse?.firstContentAt ?? -1,
+        contentTokens: sse?.contentTokens ?? 0,
+        gaps: sse?.gaps ?? [],
+      });
+    };
+    pool.dispatch(
+      { path: PATH, method: 'POST', headers: target.headers, body: target.body(stream, seq) },
+      {
+        // undici treats a handler as the v7 kind only when it has onRequestStart.
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_controller, chunk) {
+          if (sse && status === 200) sse.feed(chunk, performance.now());
+          else parts.push(chunk);
+        },
+        onResponseEnd() {
+          finish(undefined);
+        },
+        onResponseError(_controller, error) {
+          finish(error.message || String(error));
+        },
+      },
+    );
+  });
+}
+
+let sequence = 0;
+
+export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec): Promise<CellResult> {
+  const startedAt = performance.now();
+  const windowStart = startedAt + spec.warmupMs;
+  const windowEnd = windowStart + spec.durationMs;
+  const latency: number[] = [];
+  const ttft: number[] = [];
+  const gaps: number[] = [];
+  let requests = 0;
+  let failures = 0;
+  let firstError: string | undefined;
+
+  const worker = async (): Promise<void> => {
+    while (performance.now() < windowEnd) {
+      const outcome = await send(pool, target, spec.stream, sequence++, spec.expectTokens);
+      const counted = outcome.endedAt >= windowStart && outcome.endedAt <= windowEnd;
+      if (!outcome.ok) {
+        if (counted) failures++;
+        firstError ??= outcome.error;
+        // A refused or failing target must not turn the worker into a busy loop.
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      if (!counted) continue;
+      requests++;
+      latency.push(outcome.endedAt - outcome.startedAt);
+      if (spec.stream && outcome.firstContentAt >= 0) {
+        ttft.push(outcome.firstContentAt - outcome.startedAt);
+        for (const gap of outcome.gaps) gaps.push(gap);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+
+  const result: CellResult = {
+    target: target.name,
+    stream: spec.stream,
+    concurrency: spec.concurrency,
+    requests,
+    failures,
+    rps: requests / (spec.durationMs / 1000),
+    latency: percentiles(latency),
+  };
+  if (firstError) result.firstError = firstError;
+  if (spec.stream) {
+    result.ttft = percentiles(ttft);
+    result.gap = percentiles(gaps);
+  }
+  return result;
+}

@@ -1,0 +1,73 @@
+/** Renders a run as plain-text tables for stdout (and for docs/benchmarks.md). */
+import type { BenchResults, CellSummary, Comparison } from './benchResults.js';
+import { median } from './stats.js';
+
+const TARGET_ORDER = ['floor', 'proxy', 'gateway', 'gateway-user'];
+
+function num(value: number | undefined, digits = 2): string {
+  if (value === undefined || Number.isNaN(value)) return '-';
+  if (!Number.isFinite(value)) return String(value);
+  return value.toFixed(digits);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function loadTable(summary: CellSummary[], comparisons: Comparison[], stream: boolean): string {
+  const cells = summary
+    .filter((s) => s.stream === stream)
+    .sort((a, b) => a.concurrency - b.concurrency || TARGET_ORDER.indexOf(a.target) - TARGET_ORDER.indexOf(b.target));
+  const header = stream
+    ? ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', 'ttft p50', '+ttft', 'ttft p99', 'gap p50', 'gap p99', 'fail']
+    : ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', '+p99', 'fail'];
+  const rows = cells.map((s) => {
+    const cmp = comparisons.find((c) => c.target === s.target && c.stream === s.stream && c.concurrency === s.concurrency);
+    const base = [String(s.concurrency), s.target, num(s.rps, 0), num(cmp?.vsProxy), num(cmp?.vsFloor), num(s.p50), num(s.p95), num(s.p99), num(cmp?.addedP50)];
+    return stream
+      ? [...base, num(s.ttftP50), num(cmp?.addedTtftP50), num(s.ttftP99), num(s.gapP50), num(s.gapP99), String(s.failures)]
+      : [...base, num(cmp?.addedP99), String(s.failures)];
+  });
+  return table(header, rows);
+}
+
+export function renderReport(results: BenchResults): string {
+  const out: string[] = [];
+  const { machine, settings } = results;
+  out.push(
+    `machine: ${machine.nproc} x ${machine.cpu}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`,
+    `settings: ${settings.rounds} round(s) x ${settings.durationMs} ms per cell (+${settings.warmupMs} ms warm-up), ${settings.tokens} tokens per reply${settings.quick ? ', QUICK' : ''}`,
+    'times in ms; medians over rounds; x proxy / x floor = req/s ratio; +p50 / +ttft = added over the floor',
+    '',
+  );
+  const comparisons = [...results.comparisons, ...results.proxyComparisons];
+  out.push('non-streaming, 0 ms profile', loadTable(results.summary, comparisons, false), '');
+  out.push('streaming, 0 ms profile', loadTable(results.summary, comparisons, true), '');
+  if (results.slowSummary.length > 0) {
+    out.push(`streaming, 20 ms inter-token profile (one pass)`, loadTable(results.slowSummary, [], true), '');
+  }
+  if (results.startup.length > 0) {
+    const s = results.startup;
+    out.push(
+      `start-up (${s.length} spawns, median): listening ${num(median(s.map((x) => x.listeningMs)), 0)} ms, first completion ${num(median(s.map((x) => x.firstCompletionMs)), 0)} ms; ` +
+        `RSS at listen ${num(median(s.map((x) => x.rssAtListenMB)), 1)} MB, idle after first completion ${num(median(s.map((x) => x.idleRssMB)), 1)} MB`,
+    );
+  }
+  const m = results.memory;
+  if (m) {
+    out.push(
+      `open streams: ${m.streams} at 20 ms/token, ${m.completed} completed, ${m.failures} failed, open together ${m.clientPeakOpen} (client) / ${m.providerPeakOpen} (provider); ` +
+        `RSS before ${num(m.rssBeforeMB, 1)} MB, peak ${num(m.peakRssMB, 1)} MB (VmHWM ${num(m.vmHwmMB, 1)}), all done in ${num(m.durationMs, 0)} ms, ttft p50 ${num(m.ttft.p50)} p99 ${num(m.ttft.p99)}`,
+    );
+  }
+  if (results.gatewayError) out.push(`gateway unavailable: ${results.gatewayError}`);
+  out.push('', 'budget (issue 7)');
+  for (const b of results.budget) {
+    const op = b.unit === 'x' ? '>=' : '<=';
+    const value = Number.isNaN(b.measured) ? 'not measured' : `${num(b.measured)} ${b.unit}`;
+    out.push(`  ${b.pass ? 'PASS' : 'MISS'}  ${b.line}: ${value} (${op} ${b.limit} ${b.unit})${b.note ? `  [${b.note}]` : ''}`);
+  }
+  return out.join('\n');
+}

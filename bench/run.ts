@@ -1,0 +1,266 @@
+/**
+ * `npm run bench`: the gateway's cost over the model, measured against the floor (the fake provider
+ * itself) and the practical limit (a bare node:http proxy), with the verdict of issue 7's budget.
+ *
+ * Flags: --quick (smoke run), --rounds N, --duration MS, --warmup MS, --levels 1,8,64,256,
+ * --streams N, --tokens N, --skip-gateway, --cpu-prof (profile the load-matrix gateway into
+ * .bench/prof/), --out DIR (default .bench).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Pool } from 'undici';
+import { checkBudget } from './budget.js';
+import { compare, GATEWAY_TARGETS, summarize, type BenchResults, type BenchSettings, type Machine } from './benchResults.js';
+import { gatewayTarget, measureStartup, startGateway, type Gateway, type StartupSample } from './gatewayProcess.js';
+import { holdStreams, type HeldStreamsResult } from './heldStreams.js';
+import { openPool, runLoad, type CellResult, type Target } from './loadGenerator.js';
+import { defaultReplyProfiles, type ProfileName } from './replyProfiles.js';
+import { renderReport } from './reportTable.js';
+import { readRss } from './rss.js';
+import { compileServers } from './compiledServers.js';
+import { spawnServer } from './serverProcess.js';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(benchDir, '..');
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    levels: { type: 'string' },
+    streams: { type: 'string' },
+    tokens: { type: 'string' },
+    'skip-gateway': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    out: { type: 'string', default: '.bench' },
+  },
+});
+
+const quick = flags.quick ?? false;
+const settings: BenchSettings = {
+  quick,
+  rounds: Number(flags.rounds ?? (quick ? 1 : 3)),
+  warmupMs: Number(flags.warmup ?? (quick ? 100 : 250)),
+  durationMs: Number(flags.duration ?? (quick ? 400 : 1500)),
+  levels: (flags.levels ?? '1,8,64,256').split(',').map(Number),
+  tokens: Number(flags.tokens ?? 20),
+  holdTokens: 100,
+  streams: Number(flags.streams ?? (quick ? 200 : 1000)),
+};
+const startupSpawns = quick ? 1 : 3;
+const throughputLevel = settings.levels.includes(64) ? 64 : Math.max(...settings.levels);
+
+const progress = (message: string): void => {
+  process.stderr.write(`[bench ${((performance.now() - benchStart) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
+};
+const benchStart = performance.now();
+
+function machine(): Machine {
+  return {
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadavg: os.loadavg(),
+    memTotalMB: Math.round(os.totalmem() / 2 ** 20),
+  };
+}
+
+function directTarget(name: string, origin: string, profile: ProfileName): Target {
+  const bodies = [false, true].map((stream) => JSON.stringify({ model: profile, messages: [{ role: 'user', content: 'hi' }], stream }));
+  return {
+    name,
+    origin,
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
+    body: (stream) => bodies[stream ? 1 : 0]!,
+  };
+}
+
+/** Each round and level starts with a different target, so no target always runs first or last. */
+function rotate<T>(items: T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+const running: { stop(): Promise<void> }[] = [];
+const stopAll = async (): Promise<void> => {
+  await Promise.allSettled(running.splice(0).map((p) => p.stop()));
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+async function withGateway<T>(fakeOrigin: string, use: (gateway: Gateway) => Promise<T>, cpuProfDir?: string): Promise<T> {
+  const gateway = await startGateway(cpuProfDir ? { fakeOrigin, cpuProfDir } : { fakeOrigin });
+  const handle = { stop: () => gateway.dispose() };
+  running.push(handle);
+  try {
+    return await use(gateway);
+  } finally {
+    running.splice(running.indexOf(handle), 1);
+    await gateway.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const profiles = defaultReplyProfiles(settings.tokens, settings.holdTokens);
+  const buildDir = compileServers(benchDir, path.resolve(flags.out!));
+  const fake = await spawnServer({
+    name: 'fake provider',
+    args: [path.join(buildDir, 'fakeProvider.js'), '--port', '0', '--profiles', JSON.stringify(profiles)],
+    cwd: repoRoot,
+  });
+  running.push(fake);
+  const proxy = await spawnServer({
+    name: 'bare proxy',
+    args: [path.join(buildDir, 'bareProxy.js'), '--port', '0', '--upstream', fake.origin],
+    cwd: repoRoot,
+  });
+  running.push(proxy);
+  progress(`fake provider ${fake.origin}, bare proxy ${proxy.origin}`);
+
+  const results: BenchResults = {
+    startedAt: startedAt.toISOString(),
+    totalSeconds: 0,
+    machine: machine(),
+    settings,
+    startup: [],
+    rounds: [],
+    slowProfile: [],
+    summary: [],
+    slowSummary: [],
+    comparisons: [],
+    proxyComparisons: [],
+    budget: [],
+  };
+  const proxyIdleRssMB = readRss(proxy.pid).rssMB;
+
+  let gateway: Gateway | undefined;
+  if (!flags['skip-gateway']) {
+    try {
+      for (let i = 0; i < startupSpawns; i++) {
+        await withGateway(fake.origin, async (g) => {
+          results.startup.push(await measureStartup(g, quick ? 300 : 1000));
+        });
+      }
+      progress(`start-up: ${results.startup.map((s) => `${s.firstCompletionMs.toFixed(0)} ms`).join(', ')}`);
+      gateway = await startGateway(
+        flags['cpu-prof'] ? { fakeOrigin: fake.origin, cpuProfDir: path.resolve(flags.out!, 'prof') } : { fakeOrigin: fake.origin },
+      );
+      running.push({ stop: () => gateway!.dispose() });
+      await measureStartup(gateway, 0);
+    } catch (error) {
+      results.gatewayError = error instanceof Error ? error.message : String(error);
+      progress(`gateway unavailable, measuring floor and proxy only: ${results.gatewayError.split('\n')[0]}`);
+      gateway = undefined;
+    }
+  }
+
+  const fastTargets: Target[] = [directTarget('floor', fake.origin, 'fast'), directTarget('proxy', proxy.origin, 'fast')];
+  const slowTargets: Target[] = [directTarget('floor', fake.origin, 'slow'), directTarget('proxy', proxy.origin, 'slow')];
+  if (gateway) {
+    fastTargets.push(gatewayTarget(gateway.origin, 'gateway', undefined, false), gatewayTarget(gateway.origin, 'gateway-user', undefined, true));
+    slowTargets.push(gatewayTarget(gateway.origin, 'gateway', 'slow', false), gatewayTarget(gateway.origin, 'gateway-user', 'slow', true));
+  }
+  const pools = new Map<string, Pool>();
+  const poolFor = (origin: string): Pool => {
+    let pool = pools.get(origin);
+    if (!pool) pools.set(origin, (pool = openPool(origin, Math.max(...settings.levels))));
+    return pool;
+  };
+  const note = (cell: CellResult): void => {
+    if (cell.failures > 0 || cell.requests === 0) {
+      progress(`  ${cell.target} ${cell.stream ? 'stream' : 'json'} c=${cell.concurrency}: ${cell.requests} ok, ${cell.failures} failed: ${cell.firstError ?? 'no request finished'}`);
+    }
+  };
+
+  for (const target of fastTargets) {
+    for (const stream of [false, true]) {
+      await runLoad(poolFor(target.origin), target, { stream, concurrency: 16, warmupMs: 0, durationMs: quick ? 200 : 500, expectTokens: settings.tokens });
+    }
+  }
+
+  for (let round = 0; round < settings.rounds; round++) {
+    const cells: CellResult[] = [];
+    for (const stream of [false, true]) {
+      for (const [index, concurrency] of settings.levels.entries()) {
+        for (const target of rotate(fastTargets, round + index)) {
+          const cell = await runLoad(poolFor(target.origin), target, {
+            stream,
+            concurrency,
+            warmupMs: settings.warmupMs,
+            durationMs: settings.durationMs,
+            expectTokens: settings.tokens,
+          });
+          note(cell);
+          cells.push(cell);
+        }
+      }
+      progress(`round ${round + 1}/${settings.rounds} ${stream ? 'streaming' : 'non-streaming'} done`);
+    }
+    results.rounds.push(cells);
+  }
+
+  const slowLevels = settings.levels.filter((c) => c === 1 || c === throughputLevel);
+  for (const [index, concurrency] of slowLevels.entries()) {
+    for (const target of rotate(slowTargets, index)) {
+      const cell = await runLoad(poolFor(target.origin), target, {
+        stream: true,
+        concurrency,
+        warmupMs: profiles.slow.tokens * profiles.slow.delayMs + 50,
+        durationMs: quick ? 800 : 2000,
+        expectTokens: settings.tokens,
+      });
+      note(cell);
+      results.slowProfile.push(cell);
+    }
+  }
+  progress('20 ms profile done');
+  await Promise.all([...pools.values()].map((p) => p.close()));
+
+  if (gateway) {
+    await gateway.dispose();
+    running.pop();
+    try {
+      results.memory = await withGateway(fake.origin, async (g) => {
+        results.startup.push(await measureStartup(g, quick ? 300 : 1000));
+        return holdStreams(g.pid, gatewayTarget(g.origin, 'gateway', 'hold', false), fake.origin, settings.streams, settings.holdTokens);
+      });
+      progress(`open streams: ${results.memory.completed}/${results.memory.streams} completed, peak RSS ${results.memory.peakRssMB.toFixed(1)} MB`);
+    } catch (error) {
+      results.gatewayError ??= error instanceof Error ? error.message : String(error);
+    }
+  }
+  let proxyMemory: HeldStreamsResult | undefined;
+  try {
+    proxyMemory = await holdStreams(proxy.pid, directTarget('proxy', proxy.origin, 'hold'), fake.origin, settings.streams, settings.holdTokens);
+  } catch (error) {
+    progress(`proxy open streams failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  results.summary = summarize(results.rounds);
+  results.slowSummary = summarize([results.slowProfile]);
+  results.comparisons = compare(results.rounds, GATEWAY_TARGETS);
+  results.proxyComparisons = compare(results.rounds, ['proxy']);
+  results.budget = checkBudget(results, throughputLevel);
+  results.totalSeconds = (performance.now() - benchStart) / 1000;
+  const report = renderReport(results);
+  const reference = proxyMemory
+    ? `bare proxy for scale: idle RSS ${proxyIdleRssMB.toFixed(1)} MB, ${proxyMemory.streams} open streams peak ${proxyMemory.peakRssMB.toFixed(1)} MB (${proxyMemory.failures} failed)`
+    : '';
+
+  mkdirSync(flags.out!, { recursive: true });
+  const file = path.resolve(flags.out!, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...results, proxyIdleRssMB, proxyMemory }, null, 2)}\n`);
+  process.stdout.write(`\n${report}\n${reference}\n\nfigures: ${path.relative(process.cwd(), file)} (${results.totalSeconds.toFixed(0)} s)\n`);
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+}
