@@ -1,0 +1,29 @@
+import type { WSEvents } from 'hono/ws';
+import type { GatewayContext } from '../context.js';
+import { GatewayConnection } from './connection.js';
+import { gatewayHub } from './gatewayHub.js';
+
+/**
+ * The OpenClaw gateway protocol for one upgraded socket, as Hono WebSocket handlers.
+ * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress }))`.
+ */
+export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string }): WSEvents {
+  const hub = gatewayHub(ctx);
+  let connection: GatewayConnection | undefined;
+  return {
+    onOpen(_evt, ws) {
+      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress);
+      connection.open();
+    },
+    onMessage(evt, _ws) {
+      connection?.receive(evt.data);
+    },
+    onClose() {
+      connection?.closed();
+    },
+    onError(evt) {
+      ctx.log.log('debug', 'ws: socket error', { connId: connection?.connId, error: String((evt as { error?: unknown }).error ?? evt.type) });
+      connection?.closed();
+    },
+  };
+}
