@@ -222,18 +222,19 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     async #turn(): Promise<StopReason> {
       const { input, plan } = this;
       const system = composeSystemPrompt(await prompts.base(plan.agent), input.extraSystemPrompt);
+      const declared = input.clientTools ?? [];
+      const clientNames = new Set(declared.map((t) => t.name));
       let messages: ChatMessage[];
       let fresh: ChatMessage[];
       if (input.stateless) {
         messages = fresh = input.messages;
       } else {
         const stored = await store.load(this.sessionKey);
-        ({ context: messages, fresh } = mergeConversation(stored?.messages ?? [], input.messages));
+        ({ context: messages, fresh } = mergeConversation(stored?.messages ?? [], input.messages, clientNames));
       }
       this.throwIfAborted();
 
-      const clientTools = input.toolChoice === 'none' ? [] : (input.clientTools ?? []);
-      const clientNames = new Set(clientTools.map((t) => t.name));
+      const clientTools = input.toolChoice === 'none' ? [] : declared;
       const tools = clientTools.length === 0 ? plan.toolSpecs : [...plan.toolSpecs, ...clientTools];
       let toolChoice: ToolChoice | undefined = tools.length === 0 || input.toolChoice === 'none' ? undefined : input.toolChoice;
       const produced: ChatMessage[] = [];

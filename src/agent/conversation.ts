@@ -11,37 +11,53 @@ export interface MergedConversation {
  * Contract point 6: a client that resends the stored transcript has only its tail
  * counted as new; a client that sends anything else (say, just its newest message)
  * gets the stored transcript as history in front of what it sent.
+ * `clientToolNames` are the tools the client declares: calls to anything else were run
+ * by the gateway, and the client never saw them.
  */
-export function mergeConversation(stored: readonly ChatMessage[], incoming: ChatMessage[]): MergedConversation {
+export function mergeConversation(
+  stored: readonly ChatMessage[],
+  incoming: ChatMessage[],
+  clientToolNames: ReadonlySet<string> = NO_NAMES,
+): MergedConversation {
   if (stored.length === 0) return { context: incoming, fresh: incoming };
-  const freshFrom = resentPrefixEnd(stored, incoming);
+  const freshFrom = resentPrefixEnd(stored, incoming, clientToolNames);
   const fresh = freshFrom === 0 ? incoming : incoming.slice(freshFrom);
   return { context: pairToolCalls([...stored, ...fresh]), fresh };
 }
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /**
  * Where the client's copy of the stored transcript ends in `incoming`, or 0 when it
  * does not start with it. The client never saw the server-side tool steps, and it may
  * hold a multi-step answer as one message, so both sides are compared as "turns":
- * tool calls and results the client does not know are left out, consecutive assistant
- * messages are joined, and text is compared without whitespace.
+ * server-side calls and their results are left out, consecutive assistant messages
+ * are joined, and text is compared without whitespace.
  */
-function resentPrefixEnd(stored: readonly ChatMessage[], incoming: readonly ChatMessage[]): number {
+function resentPrefixEnd(
+  stored: readonly ChatMessage[],
+  incoming: readonly ChatMessage[],
+  clientToolNames: ReadonlySet<string>,
+): number {
   const clientIds = new Set<string>();
   for (const m of incoming) {
     if (m.role === 'tool') clientIds.add(m.toolCallId);
     else if (m.role === 'assistant' && m.toolCalls) for (const c of m.toolCalls) clientIds.add(c.id);
   }
-  const storedTurns = turnsOf(stored, clientIds);
+  const serverIds = new Set<string>();
+  for (const m of stored) {
+    if (m.role !== 'assistant' || !m.toolCalls) continue;
+    for (const c of m.toolCalls) if (!clientIds.has(c.id) && !clientToolNames.has(c.name)) serverIds.add(c.id);
+  }
+  const storedTurns = turnsOf(stored, serverIds);
   if (storedTurns.length === 0) return 0;
-  const incomingTurns = turnsOf(incoming, undefined);
+  const incomingTurns = turnsOf(incoming, NO_NAMES);
   if (incomingTurns.length < storedTurns.length) return 0;
   for (let i = 0; i < storedTurns.length; i++) {
     if (storedTurns[i]!.key !== incomingTurns[i]!.key) return 0;
   }
-  const last = storedTurns.length - 1;
-  // An assistant turn ends where the client's assistant run ends, not where the stored one did.
-  return incomingTurns[last]!.end;
+  // An assistant turn ends where the client's assistant messages end, not where the stored ones did.
+  return incomingTurns[storedTurns.length - 1]!.end;
 }
 
 interface Turn {
@@ -50,7 +66,7 @@ interface Turn {
   end: number;
 }
 
-function turnsOf(messages: readonly ChatMessage[], knownIds: Set<string> | undefined): Turn[] {
+function turnsOf(messages: readonly ChatMessage[], serverIds: ReadonlySet<string>): Turn[] {
   const turns: Turn[] = [];
   let inAssistant = false;
   let text = '';
@@ -67,12 +83,12 @@ function turnsOf(messages: readonly ChatMessage[], knownIds: Set<string> | undef
     if (m.role === 'assistant') {
       inAssistant = true;
       text += squash(textOf(m.content));
-      for (const call of m.toolCalls ?? []) if (knownIds === undefined || knownIds.has(call.id)) ids.push(call.id);
+      for (const call of m.toolCalls ?? []) if (!serverIds.has(call.id)) ids.push(call.id);
       end = i + 1;
       continue;
     }
     // A server-side tool result: the client never saw it, and the assistant's answer goes on around it.
-    if (m.role === 'tool' && knownIds !== undefined && !knownIds.has(m.toolCallId)) continue;
+    if (m.role === 'tool' && serverIds.has(m.toolCallId)) continue;
     closeAssistant();
     turns.push(
       m.role === 'user'

@@ -33,7 +33,7 @@ export const currentTime: BuiltinTool = {
     } catch {
       return toolError(`unknown time zone: ${zone}`);
     }
-    return { output: `${isoInZone(format, now)} (${format.resolvedOptions().timeZone})`, isError: false };
+    return { output: `${isoInZone(format, now)} (${zone})`, isError: false };
   },
 };
 
