@@ -44,6 +44,10 @@ export class EventStream<T> implements AsyncIterable<T> {
           if (this.#head === this.#buffer.length) {
             this.#buffer = [];
             this.#head = 0;
+          } else if (this.#head >= 1024 && this.#head * 2 >= this.#buffer.length) {
+            // A consumer that never quite catches up must not keep a growing run of spent slots.
+            this.#buffer = this.#buffer.slice(this.#head);
+            this.#head = 0;
           }
           return Promise.resolve({ value, done: false });
         }
