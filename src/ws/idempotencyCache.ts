@@ -8,7 +8,7 @@ export class IdempotencyCache<T> {
 
   constructor(
     private readonly ttlMs = 5 * 60_000,
-    private readonly maxEntries = 10_000,
+    private readonly maxEntries = 1_000,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -127,7 +127,7 @@ export const agentWaitMethod = defineMethod({
   scope: 'read',
   params: z.object({
     runId: z.string().min(1),
-    timeoutMs: z.number().int().min(0).max(24 * 3600_000).optional(),
+    timeoutMs: z.number().int().min(0).max(3600_000).optional(),
   }),
   async handle(params, { ctx, hub }) {
     const outcome = await hub.tracker.wait(params.runId, params.timeoutMs ?? DEFAULT_WAIT_MS);
