@@ -26,7 +26,6 @@ export interface BenchSettings {
   durationMs: number;
   levels: number[];
   tokens: number;
-  holdTokens: number;
   streams: number;
 }
 
@@ -43,6 +42,9 @@ export interface CellSummary {
   ttftP99?: number;
   gapP50?: number;
   gapP99?: number;
+  /** CPU ms per request of the target's own process (the fake for the floor) and of the load generator. */
+  serverCpuMs: number;
+  clientCpuMs: number;
   failures: number;
 }
 
@@ -110,6 +112,8 @@ export function summarize(rounds: CellResult[][]): CellSummary[] {
       p50: m((c) => c.latency.p50),
       p95: m((c) => c.latency.p95),
       p99: m((c) => c.latency.p99),
+      serverCpuMs: m((c) => c.serverCpuMs),
+      clientCpuMs: m((c) => c.clientCpuMs),
       failures: cells.reduce((n, c) => n + c.failures, 0),
     };
     if (first.stream) {

@@ -6,6 +6,8 @@
  * Run as its own process: `node --import tsx bench/fakeProvider.ts --port 0 [--profiles <json>]`.
  * Prints `listening on http://127.0.0.1:<port>`. `GET /stats` reports open and peak-open streams
  * (`?reset=1` zeroes the peak), so the bench can check that held streams really reached the model.
+ * `GET /stats?barrier=N` makes `hold` streams wait after their role frame until N are open (or
+ * 30 s pass), so the open-streams test holds all of them at once however slowly they arrive.
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -75,22 +77,48 @@ const { values } = parseArgs({
 });
 
 const profiles: ReplyProfiles = values.profiles ? JSON.parse(values.profiles) : defaultReplyProfiles();
-const replies = new Map<string, { profile: ReplyProfile; reply: Reply }>();
-for (const [name, profile] of Object.entries(profiles)) replies.set(name, { profile, reply: buildReply(name, profile) });
+interface Entry {
+  name: string;
+  profile: ReplyProfile;
+  reply: Reply;
+}
+const replies = new Map<string, Entry>();
+for (const [name, profile] of Object.entries(profiles)) replies.set(name, { name, profile, reply: buildReply(name, profile) });
 const fallback = replies.get('fast') ?? replies.values().next().value!;
 
 const streamHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 let open = 0;
 let peakOpen = 0;
 let served = 0;
+let barrier = 0;
+let barrierTimer: NodeJS.Timeout | undefined;
+let waiting: (() => void)[] = [];
+const BARRIER_TIMEOUT_MS = 30_000;
 
-function pick(model: unknown): { profile: ReplyProfile; reply: Reply } {
+function releaseBarrier(): void {
+  clearTimeout(barrierTimer);
+  barrierTimer = undefined;
+  barrier = 0;
+  const go = waiting;
+  waiting = [];
+  for (const start of go) start();
+}
+
+/** Runs `start` now, or once the barrier is reached. */
+function afterBarrier(start: () => void): void {
+  if (barrier === 0) return start();
+  waiting.push(start);
+  barrierTimer ??= setTimeout(releaseBarrier, BARRIER_TIMEOUT_MS);
+  if (waiting.length >= barrier) releaseBarrier();
+}
+
+function pick(model: unknown): Entry {
   if (typeof model !== 'string') return fallback;
   const slash = model.lastIndexOf('/');
   return replies.get(slash === -1 ? model : model.slice(slash + 1)) ?? fallback;
 }
 
-function stream(res: http.ServerResponse, profile: ReplyProfile, reply: Reply, withUsage: boolean): void {
+function stream(res: http.ServerResponse, profile: ReplyProfile, reply: Reply, withUsage: boolean, held: boolean): void {
   res.writeHead(200, streamHeaders);
   if (profile.delayMs === 0) {
     res.end(withUsage ? reply.wholeWithUsage : reply.whole);
@@ -119,7 +147,11 @@ function stream(res: http.ServerResponse, profile: ReplyProfile, reply: Reply, w
     finish();
   };
   res.write(reply.head);
-  timer = setTimeout(tick, profile.delayMs);
+  const start = (): void => {
+    if (!finished) timer = setTimeout(tick, profile.delayMs);
+  };
+  if (held) afterBarrier(start);
+  else start();
 }
 
 function answer(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
@@ -132,9 +164,9 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, raw: string
     return;
   }
   served++;
-  const { profile, reply } = pick(body.model);
+  const { name, profile, reply } = pick(body.model);
   if (body.stream === true) {
-    stream(res, profile, reply, body.stream_options?.include_usage === true);
+    stream(res, profile, reply, body.stream_options?.include_usage === true, name === 'hold');
     return;
   }
   const send = (): void => {
@@ -158,6 +190,11 @@ const server = http.createServer((req, res) => {
   if (req.method === 'GET' && url.startsWith('/stats')) {
     const stats = JSON.stringify({ open, peakOpen, served });
     if (url.includes('reset=1')) peakOpen = open;
+    const wanted = /barrier=(\d+)/.exec(url);
+    if (wanted) {
+      if (Number(wanted[1]) === 0) releaseBarrier();
+      else barrier = Number(wanted[1]);
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(stats);
     return;

@@ -83,13 +83,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 }
 
-export function gatewayTarget(origin: string, name: string, agent: string | undefined, userKeyed: boolean): Target {
+export function gatewayTarget(gateway: { origin: string; pid: number }, name: string, agent: string | undefined, userKeyed: boolean): Target {
+  const { origin, pid } = gateway;
   const model = agent ? `openclaw/${agent}` : 'openclaw';
   const bodies = [false, true].map((stream) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream }));
   const runTag = Date.now().toString(36);
   return {
     name,
     origin,
+    pid,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_TOKEN}` },
     body: userKeyed
       ? (stream, seq) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream, user: `u${runTag}-${seq}` })
@@ -112,7 +114,7 @@ export interface StartupSample {
 /** Polls the new gateway with non-streamed completions every 2 ms until one succeeds. */
 export async function measureStartup(gateway: Gateway, settleMs: number): Promise<StartupSample> {
   const rssAtListenMB = readRss(gateway.pid).rssMB;
-  const target = gatewayTarget(gateway.origin, 'gateway', undefined, false);
+  const target = gatewayTarget(gateway, 'gateway', undefined, false);
   const pool = new Pool(gateway.origin, { connections: 1 });
   let attempts = 0;
   const deadline = performance.now() + 10_000;

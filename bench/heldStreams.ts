@@ -1,6 +1,7 @@
 /**
  * The memory test: open many streams at once through the gateway (20 ms inter-token profile),
- * sample its RSS while they are held, and require every one to complete.
+ * sample its RSS while they are held, and require every one to complete. The fake provider
+ * starts their tokens only once all of them are open, so they are truly held together.
  */
 import { request } from 'undici';
 import { openPool, send, type Target } from './loadGenerator.js';
@@ -18,15 +19,17 @@ export interface HeldStreamsResult {
   peakRssMB: number;
   /** The gateway's own VmHWM after the test (its lifetime peak). */
   vmHwmMB: number;
-  /** Most streams that were open together: seen by the client, and by the fake provider. */
+  /** Most streams open together: requests in flight at the client, streams open at the fake provider. */
   clientPeakOpen: number;
   providerPeakOpen: number;
   durationMs: number;
   ttft: Percentiles;
+  /** Gaps between content tokens as the client saw them; the provider sends one every 20 ms. */
+  gap: Percentiles;
 }
 
-async function providerPeak(fakeOrigin: string, reset: boolean): Promise<number> {
-  const answer = await request(`${fakeOrigin}/stats${reset ? '?reset=1' : ''}`);
+async function providerPeak(fakeOrigin: string, query: string): Promise<number> {
+  const answer = await request(`${fakeOrigin}/stats${query}`);
   const stats = (await answer.body.json()) as { peakOpen: number };
   return stats.peakOpen;
 }
@@ -52,7 +55,8 @@ export async function holdStreams(
   expectTokens: number,
 ): Promise<HeldStreamsResult> {
   const pool = openPool(target.origin, streams);
-  await providerPeak(fakeOrigin, true);
+  // The fake holds every stream after its first frame until all of them are open.
+  await providerPeak(fakeOrigin, `?reset=1&barrier=${streams}`);
   const rssBeforeMB = readRss(pid).rssMB;
   const sampler = sampleRss(pid, 10);
   const started = performance.now();
@@ -75,10 +79,11 @@ export async function holdStreams(
     rssBeforeMB,
     peakRssMB,
     vmHwmMB,
-    clientPeakOpen: peakOverlap(ok.filter((o) => o.firstContentAt >= 0).map((o) => [o.firstContentAt, o.endedAt])),
-    providerPeakOpen: await providerPeak(fakeOrigin, false),
+    clientPeakOpen: peakOverlap(outcomes.map((o) => [o.startedAt, o.endedAt])),
+    providerPeakOpen: await providerPeak(fakeOrigin, '?barrier=0'),
     durationMs,
     ttft: percentiles(ok.filter((o) => o.firstContentAt >= 0).map((o) => o.firstContentAt - o.startedAt)),
+    gap: percentiles(ok.flatMap((o) => o.gaps)),
   };
   if (failed?.error) result.firstError = failed.error;
   return result;

@@ -4,6 +4,7 @@
  * Only requests that finish inside the window count.
  */
 import { Pool, type Dispatcher } from 'undici';
+import { readCpuMs } from './cpuTime.js';
 import { SseTiming } from './sseTiming.js';
 import { percentiles, type Percentiles } from './stats.js';
 
@@ -13,6 +14,8 @@ export interface Target {
   /** The JSON body of request number `seq`. */
   body(stream: boolean, seq: number): string;
   headers: Record<string, string>;
+  /** The process serving this target (not the fake behind it), to charge CPU time to. */
+  pid?: number;
 }
 
 export interface Outcome {
@@ -46,6 +49,9 @@ export interface CellResult {
   latency: Percentiles;
   ttft?: Percentiles;
   gap?: Percentiles;
+  /** CPU ms per request spent by the target's own process, and by the load generator. */
+  serverCpuMs: number;
+  clientCpuMs: number;
 }
 
 const PATH = '/v1/chat/completions';
@@ -129,10 +135,14 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
   let requests = 0;
   let failures = 0;
   let firstError: string | undefined;
+  let finished = 0;
+  const serverCpuBefore = target.pid ? readCpuMs(target.pid) : NaN;
+  const clientCpuBefore = process.cpuUsage();
 
   const worker = async (): Promise<void> => {
     while (performance.now() < windowEnd) {
       const outcome = await send(pool, target, spec.stream, sequence++, spec.expectTokens);
+      finished++;
       const counted = outcome.endedAt >= windowStart && outcome.endedAt <= windowEnd;
       if (!outcome.ok) {
         if (counted) failures++;
@@ -151,6 +161,8 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
     }
   };
   await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  const serverCpu = target.pid ? readCpuMs(target.pid) - serverCpuBefore : NaN;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
 
   const result: CellResult = {
     target: target.name,
@@ -160,6 +172,8 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
     failures,
     rps: requests / (spec.durationMs / 1000),
     latency: percentiles(latency),
+    serverCpuMs: serverCpu / finished,
+    clientCpuMs: (clientCpu.user + clientCpu.system) / 1000 / finished,
   };
   if (firstError) result.firstError = firstError;
   if (spec.stream) {

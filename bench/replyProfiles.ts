@@ -13,11 +13,11 @@ export type ProfileName = 'fast' | 'slow' | 'hold';
 
 export type ReplyProfiles = Record<ProfileName, ReplyProfile>;
 
-export function defaultReplyProfiles(tokens = 20, holdTokens = 100): ReplyProfiles {
+export function defaultReplyProfiles(tokens = 20): ReplyProfiles {
   return {
     fast: { tokens, delayMs: 0 },
     slow: { tokens, delayMs: 20 },
-    // Long enough that 1,000 streams opened at once are all open together.
-    hold: { tokens: holdTokens, delayMs: 20 },
+    // As slow, but the fake holds these streams until all of the open-streams test has arrived.
+    hold: { tokens, delayMs: 20 },
   };
 }

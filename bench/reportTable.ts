@@ -21,14 +21,14 @@ function loadTable(summary: CellSummary[], comparisons: Comparison[], stream: bo
     .filter((s) => s.stream === stream)
     .sort((a, b) => a.concurrency - b.concurrency || TARGET_ORDER.indexOf(a.target) - TARGET_ORDER.indexOf(b.target));
   const header = stream
-    ? ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', 'ttft p50', '+ttft', 'ttft p99', 'gap p50', 'gap p99', 'fail']
-    : ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', '+p99', 'fail'];
+    ? ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', 'ttft p50', '+ttft', 'ttft p99', 'gap p50', 'gap p99', 'cpu/req', 'fail']
+    : ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', '+p99', 'cpu/req', 'fail'];
   const rows = cells.map((s) => {
     const cmp = comparisons.find((c) => c.target === s.target && c.stream === s.stream && c.concurrency === s.concurrency);
     const base = [String(s.concurrency), s.target, num(s.rps, 0), num(cmp?.vsProxy), num(cmp?.vsFloor), num(s.p50), num(s.p95), num(s.p99), num(cmp?.addedP50)];
     return stream
-      ? [...base, num(s.ttftP50), num(cmp?.addedTtftP50), num(s.ttftP99), num(s.gapP50), num(s.gapP99), String(s.failures)]
-      : [...base, num(cmp?.addedP99), String(s.failures)];
+      ? [...base, num(s.ttftP50), num(cmp?.addedTtftP50), num(s.ttftP99), num(s.gapP50), num(s.gapP99), num(s.serverCpuMs, 3), String(s.failures)]
+      : [...base, num(cmp?.addedP99), num(s.serverCpuMs, 3), String(s.failures)];
   });
   return table(header, rows);
 }
@@ -39,7 +39,8 @@ export function renderReport(results: BenchResults): string {
   out.push(
     `machine: ${machine.nproc} x ${machine.cpu}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`,
     `settings: ${settings.rounds} round(s) x ${settings.durationMs} ms per cell (+${settings.warmupMs} ms warm-up), ${settings.tokens} tokens per reply${settings.quick ? ', QUICK' : ''}`,
-    'times in ms; medians over rounds; x proxy / x floor = req/s ratio; +p50 / +ttft = added over the floor',
+    'times in ms; medians over rounds; x proxy / x floor = req/s ratio; +p50 / +ttft = added over the floor;',
+    'cpu/req = CPU ms per request of the target\'s own process (floor: the fake; proxy: the proxy alone; gateway: the gateway)',
     '',
   );
   const comparisons = [...results.comparisons, ...results.proxyComparisons];
@@ -59,7 +60,7 @@ export function renderReport(results: BenchResults): string {
   if (m) {
     out.push(
       `open streams: ${m.streams} at 20 ms/token, ${m.completed} completed, ${m.failures} failed, open together ${m.clientPeakOpen} (client) / ${m.providerPeakOpen} (provider); ` +
-        `RSS before ${num(m.rssBeforeMB, 1)} MB, peak ${num(m.peakRssMB, 1)} MB (VmHWM ${num(m.vmHwmMB, 1)}), all done in ${num(m.durationMs, 0)} ms, ttft p50 ${num(m.ttft.p50)} p99 ${num(m.ttft.p99)}`,
+        `RSS before ${num(m.rssBeforeMB, 1)} MB, peak ${num(m.peakRssMB, 1)} MB (VmHWM ${num(m.vmHwmMB, 1)}), all done in ${num(m.durationMs, 0)} ms; ttft p50 ${num(m.ttft.p50, 0)} p99 ${num(m.ttft.p99, 0)}, token gap p50 ${num(m.gap.p50, 1)} p99 ${num(m.gap.p99, 1)} (sent every 20)`,
     );
   }
   if (results.gatewayError) out.push(`gateway unavailable: ${results.gatewayError}`);

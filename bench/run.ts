@@ -21,7 +21,7 @@ import { defaultReplyProfiles, type ProfileName } from './replyProfiles.js';
 import { renderReport } from './reportTable.js';
 import { readRss } from './rss.js';
 import { compileServers } from './compiledServers.js';
-import { spawnServer } from './serverProcess.js';
+import { spawnServer, type ServerProcess } from './serverProcess.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
@@ -49,7 +49,6 @@ const settings: BenchSettings = {
   durationMs: Number(flags.duration ?? (quick ? 400 : 1500)),
   levels: (flags.levels ?? '1,8,64,256').split(',').map(Number),
   tokens: Number(flags.tokens ?? 20),
-  holdTokens: 100,
   streams: Number(flags.streams ?? (quick ? 200 : 1000)),
 };
 const startupSpawns = quick ? 1 : 3;
@@ -71,11 +70,12 @@ function machine(): Machine {
   };
 }
 
-function directTarget(name: string, origin: string, profile: ProfileName): Target {
+function directTarget(name: string, server: ServerProcess, profile: ProfileName): Target {
   const bodies = [false, true].map((stream) => JSON.stringify({ model: profile, messages: [{ role: 'user', content: 'hi' }], stream }));
   return {
     name,
-    origin,
+    origin: server.origin,
+    pid: server.pid,
     headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
     body: (stream) => bodies[stream ? 1 : 0]!,
   };
@@ -107,7 +107,7 @@ async function withGateway<T>(fakeOrigin: string, use: (gateway: Gateway) => Pro
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const profiles = defaultReplyProfiles(settings.tokens, settings.holdTokens);
+  const profiles = defaultReplyProfiles(settings.tokens);
   const buildDir = compileServers(benchDir, path.resolve(flags.out!));
   const fake = await spawnServer({
     name: 'fake provider',
@@ -160,11 +160,11 @@ async function main(): Promise<void> {
     }
   }
 
-  const fastTargets: Target[] = [directTarget('floor', fake.origin, 'fast'), directTarget('proxy', proxy.origin, 'fast')];
-  const slowTargets: Target[] = [directTarget('floor', fake.origin, 'slow'), directTarget('proxy', proxy.origin, 'slow')];
+  const fastTargets: Target[] = [directTarget('floor', fake, 'fast'), directTarget('proxy', proxy, 'fast')];
+  const slowTargets: Target[] = [directTarget('floor', fake, 'slow'), directTarget('proxy', proxy, 'slow')];
   if (gateway) {
-    fastTargets.push(gatewayTarget(gateway.origin, 'gateway', undefined, false), gatewayTarget(gateway.origin, 'gateway-user', undefined, true));
-    slowTargets.push(gatewayTarget(gateway.origin, 'gateway', 'slow', false), gatewayTarget(gateway.origin, 'gateway-user', 'slow', true));
+    fastTargets.push(gatewayTarget(gateway, 'gateway', undefined, false), gatewayTarget(gateway, 'gateway-user', undefined, true));
+    slowTargets.push(gatewayTarget(gateway, 'gateway', 'slow', false), gatewayTarget(gateway, 'gateway-user', 'slow', true));
   }
   const pools = new Map<string, Pool>();
   const poolFor = (origin: string): Pool => {
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     try {
       results.memory = await withGateway(fake.origin, async (g) => {
         results.startup.push(await measureStartup(g, quick ? 300 : 1000));
-        return holdStreams(g.pid, gatewayTarget(g.origin, 'gateway', 'hold', false), fake.origin, settings.streams, settings.holdTokens);
+        return holdStreams(g.pid, gatewayTarget(g, 'gateway', 'hold', false), fake.origin, settings.streams, settings.tokens);
       });
       progress(`open streams: ${results.memory.completed}/${results.memory.streams} completed, peak RSS ${results.memory.peakRssMB.toFixed(1)} MB`);
     } catch (error) {
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   }
   let proxyMemory: HeldStreamsResult | undefined;
   try {
-    proxyMemory = await holdStreams(proxy.pid, directTarget('proxy', proxy.origin, 'hold'), fake.origin, settings.streams, settings.holdTokens);
+    proxyMemory = await holdStreams(proxy.pid, directTarget('proxy', proxy, 'hold'), fake.origin, settings.streams, settings.tokens);
   } catch (error) {
     progress(`proxy open streams failed: ${error instanceof Error ? error.message : String(error)}`);
   }
