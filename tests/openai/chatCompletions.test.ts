@@ -75,10 +75,11 @@ describe('non-streaming', () => {
         { role: 'developer', content: 'Use French.' },
         { role: 'user', content: 'hi' },
       ],
-      // @ts-expect-error unknown to the SDK's types, as clients send
       reasoning_effort: 'low',
       logit_bias: { '1': 2 },
       metadata: { a: 'b' },
+      // Unknown to the SDK's types too: clients send such fields.
+      ...({ some_future_field: { x: 1 } } as object),
     });
     const system = String(systemOf(lastRequest()));
     expect(system).toContain('You are MAIN.');
@@ -134,7 +135,7 @@ describe('streaming', () => {
   });
 
   it('surfaces a provider failure mid-stream as an SDK error, not silent truncation', async () => {
-    fake.script({ text: 'this will be cut short soon', cutAfterChunks: 3 });
+    fake.script({ text: 'this will be cut short soon', cutAfterChunks: 3, delayMs: 20 });
     const stream = await client.chat.completions.create({ model: 'openclaw', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     const seen: string[] = [];
     await expect(
