@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { VERSION } from '../../version.js';
 import { loadConfig } from '../config/load.js';
 import { openSqliteSessionStore } from '../sessions/sqliteStore.js';
+import { registerAgentCommand } from './agentCommand.js';
 import { registerGatewayCommand } from './gatewayCommand.js';
+import { registerHealthCommand } from './healthCommand.js';
 import { registerSessionsCommand } from './sessionsCommand.js';
 
 export function buildProgram(): Command {
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .enablePositionalOptions();
   registerGatewayCommand(program);
+  registerAgentCommand(program);
+  registerHealthCommand(program);
   registerSessionsCommand(program, async ({ config }) => {
     const loaded = await loadConfig({ configPath: config, env: process.env });
     return openSqliteSessionStore(loaded.stateDir);
