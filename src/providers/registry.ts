@@ -1,7 +1,5 @@
 import type { GatewayConfig, ProviderConfig } from '../config/schema.js';
-import { anthropicMessages } from './anthropicMessages.js';
 import { ECHO_MODEL_REF, streamEcho } from './echo.js';
-import { openAICompletions } from './openaiCompletions.js';
 import type { ProviderSettings } from './providerSettings.js';
 import { ProviderError, type ModelRegistry, type ResolvedModel, type StreamFunction } from './types.js';
 
@@ -61,7 +59,7 @@ export function createModelRegistry(
   function streamFor(entry: ProviderEntry): StreamFunction {
     const known = streams.get(entry.id);
     if (known) return known;
-    const created = buildStream(entry, options);
+    const created = buildStream(entry, options, (loaded) => streams.set(entry.id, loaded));
     streams.set(entry.id, created);
     return created;
   }
@@ -124,7 +122,16 @@ function interpolate(text: string, env: Record<string, string | undefined>): { v
   return { value, missing };
 }
 
-function buildStream(entry: ProviderEntry, options: ModelRegistryOptions): StreamFunction {
+/**
+ * Each wire protocol's module (and its SDK) is imported on first use: `@anthropic-ai/sdk`
+ * alone costs ~400 ms of start-up, and a gateway on the echo model needs neither.
+ */
+const PROTOCOLS: Record<ProviderConfig['api'], () => Promise<(settings: ProviderSettings) => StreamFunction>> = {
+  'openai-completions': () => import('./openaiCompletions.js').then((m) => m.openAICompletions),
+  'anthropic-messages': () => import('./anthropicMessages.js').then((m) => m.anthropicMessages),
+};
+
+function buildStream(entry: ProviderEntry, options: ModelRegistryOptions, onLoaded: (stream: StreamFunction) => void): StreamFunction {
   if (entry.missingKey !== undefined) {
     const message = `${entry.id}: no API key configured (set ${entry.missingKey})`;
     return async function* missingKey() {
@@ -138,12 +145,16 @@ function buildStream(entry: ProviderEntry, options: ModelRegistryOptions): Strea
     headers: entry.headers,
     idleTimeoutMs: options.idleTimeoutMs ?? (entry.config.timeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
   };
-  switch (entry.config.api) {
-    case 'openai-completions':
-      return openAICompletions(settings);
-    case 'anthropic-messages':
-      return anthropicMessages(settings);
-  }
+  let loading: Promise<StreamFunction> | undefined;
+  return async function* loadThenStream(request) {
+    loading ??= PROTOCOLS[entry.config.api]().then((make) => {
+      const stream = make(settings);
+      // Later calls go straight to the loaded stream function.
+      onLoaded(stream);
+      return stream;
+    });
+    yield* (await loading)(request);
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

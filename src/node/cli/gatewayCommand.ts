@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AuthConfigError } from '../../auth/resolve.js';
 import { LOCAL_ECHO_MODEL } from '../../agent/agents.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
-import { startGateway, StartupError, type RunningGateway } from '../server.js';
+import type { RunningGateway } from '../server.js';
 import { stderrLogger } from '../stderrLogger.js';
 
 export function parsePort(value: string): number {
@@ -26,6 +26,8 @@ export function registerGatewayCommand(program: Command): void {
 
 async function runGateway(opts: { port?: number; bind?: 'loopback' | 'lan'; config?: string; verbose: boolean }): Promise<number | undefined> {
   const log = stderrLogger(opts.verbose);
+  // Loaded here, not at the top, so `--help` and other commands do not pay for the server's imports.
+  const { startGateway, StartupError } = await import('../server.js');
   let running: RunningGateway;
   try {
     const loaded = await loadConfig({ configPath: opts.config, env: process.env });
