@@ -74,6 +74,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   };
   const app = createApp(ctx, { clientIp, websocket });
   const nodeWs = createNodeWebSocket({ app });
+  // ws reads this at each upgrade: without it a client could make us buffer a 100 MiB message
+  // before the protocol's own size checks run.
+  nodeWs.wss.options.maxPayload = config.gateway.ws.maxPayload;
   upgrade = nodeWs.upgradeWebSocket;
 
   const port = options.port ?? config.gateway.port;
