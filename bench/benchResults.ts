@@ -34,6 +34,8 @@ export interface CellSummary {
   target: string;
   stream: boolean;
   concurrency: number;
+  /** Requests finished inside the window. */
+  requests: number;
   rps: number;
   p50: number;
   p95: number;
@@ -108,6 +110,7 @@ export function summarize(rounds: CellResult[][]): CellSummary[] {
       target: first.target,
       stream: first.stream,
       concurrency: first.concurrency,
+      requests: m((c) => c.requests),
       rps: m((c) => c.rps),
       p50: m((c) => c.latency.p50),
       p95: m((c) => c.latency.p95),

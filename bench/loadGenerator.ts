@@ -1,7 +1,7 @@
 /**
  * Closed-loop load over keep-alive connections (undici Pool): `concurrency` workers each send a
  * request, wait for the whole answer, and send the next, for a warm-up and then a measured window.
- * Only requests that finish inside the window count.
+ * Throughput counts the requests that finish inside the window; latency, those sent inside it.
  */
 import { Pool, type Dispatcher } from 'undici';
 import { readCpuMs } from './cpuTime.js';
@@ -126,9 +126,12 @@ export function send(pool: Dispatcher, target: Target, stream: boolean, seq: num
 let sequence = 0;
 
 export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec): Promise<CellResult> {
-  const startedAt = performance.now();
-  const windowStart = startedAt + spec.warmupMs;
-  const windowEnd = windowStart + spec.durationMs;
+  const warmupEnd = performance.now() + spec.warmupMs;
+  // The window opens once every worker has finished one request (so connection set-up on both
+  // sides of the target is behind us) and the warm-up time has passed.
+  let windowStart = Infinity;
+  let windowEnd = Infinity;
+  let warmedWorkers = 0;
   const latency: number[] = [];
   const ttft: number[] = [];
   const gaps: number[] = [];
@@ -140,19 +143,28 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
   const clientCpuBefore = process.cpuUsage();
 
   const worker = async (): Promise<void> => {
+    let warmed = false;
     while (performance.now() < windowEnd) {
       const outcome = await send(pool, target, spec.stream, sequence++, spec.expectTokens);
       finished++;
-      const counted = outcome.endedAt >= windowStart && outcome.endedAt <= windowEnd;
+      if (!warmed) {
+        warmed = true;
+        if (++warmedWorkers === spec.concurrency) {
+          windowStart = Math.max(performance.now(), warmupEnd);
+          windowEnd = windowStart + spec.durationMs;
+        }
+      }
+      const completedInWindow = outcome.endedAt >= windowStart && outcome.endedAt <= windowEnd;
       if (!outcome.ok) {
-        if (counted) failures++;
+        if (completedInWindow) failures++;
         firstError ??= outcome.error;
         // A refused or failing target must not turn the worker into a busy loop.
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
-      if (!counted) continue;
-      requests++;
+      if (completedInWindow) requests++;
+      // Latency only of requests sent inside the window, including those it ends before they finish.
+      if (outcome.startedAt < windowStart) continue;
       latency.push(outcome.endedAt - outcome.startedAt);
       if (spec.stream && outcome.firstContentAt >= 0) {
         ttft.push(outcome.firstContentAt - outcome.startedAt);

@@ -46,7 +46,7 @@ const settings: BenchSettings = {
   quick,
   rounds: Number(flags.rounds ?? (quick ? 1 : 3)),
   warmupMs: Number(flags.warmup ?? (quick ? 100 : 250)),
-  durationMs: Number(flags.duration ?? (quick ? 400 : 1500)),
+  durationMs: Number(flags.duration ?? (quick ? 400 : 1200)),
   levels: (flags.levels ?? '1,8,64,256').split(',').map(Number),
   tokens: Number(flags.tokens ?? 20),
   streams: Number(flags.streams ?? (quick ? 200 : 1000)),
