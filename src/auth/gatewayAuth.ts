@@ -39,7 +39,7 @@ export function gatewayAuth(options: GatewayAuthOptions): MiddlewareHandler {
       // Missing credentials do not count toward the lockout (OpenClaw's rule).
       throw new HTTPException(401, { res: options.onUnauthorized() });
     }
-    if (!(await matches(presented))) {
+    if (!matches(presented)) {
       const after = limiter.recordFailure(ip);
       if (after.locked) throw new HTTPException(429, { res: options.onLocked(after.retryAfterMs) });
       throw new HTTPException(401, { res: options.onUnauthorized() });

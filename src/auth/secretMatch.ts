@@ -1,17 +1,15 @@
-import { sha256 } from 'hono/utils/crypto';
-
 /**
- * Timing-safe matcher for one configured secret. The expected digest is computed once;
- * each check hashes the presented value (SHA-256 through Web Crypto) and compares digests
- * in constant time, so neither length nor content leaks through timing.
+ * Timing-safe matcher for one configured secret. The loop always runs over the whole
+ * expected secret whatever is presented, so the time taken does not depend on how much
+ * of the presented value matches. Synchronous on purpose: hashing both sides through
+ * Web Crypto on every request cost more than the rest of the auth check.
  */
-export function createSecretMatcher(expected: string): (presented: string) => Promise<boolean> {
-  const expectedDigest = sha256(expected);
-  return async (presented) => {
-    const [a, b] = await Promise.all([expectedDigest, sha256(presented)]);
-    if (a === null || b === null || a.length !== b.length) return false;
-    let diff = 0;
-    for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+export function createSecretMatcher(expected: string): (presented: string) => boolean {
+  const n = expected.length;
+  return (presented) => {
+    const m = presented.length;
+    let diff = n ^ m;
+    for (let i = 0; i < n; i++) diff |= expected.charCodeAt(i) ^ (m === 0 ? 0 : presented.charCodeAt(i % m));
     return diff === 0;
   };
 }
