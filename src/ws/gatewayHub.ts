@@ -39,7 +39,7 @@ export class GatewayHub {
   readonly tracker = new RunTracker();
   readonly agentRuns = new IdempotencyCache<AgentRunEntry>();
   readonly chatRuns = new IdempotencyCache<ChatRunEntry>();
-  readonly matchSecret: ((presented: string) => Promise<boolean>) | undefined;
+  readonly matchSecret: ((presented: string) => boolean) | undefined;
   private readonly payloads: RunEventPayloads;
 
   constructor(readonly ctx: GatewayContext) {
