@@ -93,7 +93,7 @@ async function checkAuth(auth: ConnectParams['auth'], ctx: GatewayContext, hub: 
     return refuse({ code: 'INVALID_REQUEST', message, details: { code: `AUTH_${detail}_MISSING` } }, CloseCode.policyViolation, message);
   }
   for (const value of presented) {
-    if (await hub.matchSecret(value)) {
+    if (hub.matchSecret(value)) {
       ctx.limiter.recordSuccess(ip);
       return undefined;
     }
