@@ -5,7 +5,8 @@ import { createModelRegistry } from '../../src/providers/registry.js';
 import { ProviderError, type ModelEvent, type ModelRegistry } from '../../src/providers/types.js';
 import { startFakeOpenAI, type FakeProvider } from '../fixtures/fakeOpenAI.js';
 
-const IDLE_MS = 250;
+// Short enough for the stall tests, long enough that a loaded CI box does not trip it on a healthy stream.
+const IDLE_MS = 1000;
 let fake: FakeProvider;
 let registry: ModelRegistry;
 
