@@ -48,6 +48,10 @@ export interface CellSummary {
   serverCpuMs: number;
   clientCpuMs: number;
   failures: number;
+  /** Requests cut for running past the cell (see LoadSpec.drainLimitMs), summed over rounds. */
+  stalled: number;
+  /** The slowest single request of the cell, warm-up included; worst over rounds. */
+  slowestMs: number;
 }
 
 /** Per-round comparisons of a gateway target, reduced to their median. */
@@ -118,6 +122,8 @@ export function summarize(rounds: CellResult[][]): CellSummary[] {
       serverCpuMs: m((c) => c.serverCpuMs),
       clientCpuMs: m((c) => c.clientCpuMs),
       failures: cells.reduce((n, c) => n + c.failures, 0),
+      stalled: cells.reduce((n, c) => n + c.stalled, 0),
+      slowestMs: Math.max(...cells.map((c) => c.slowestMs)),
     };
     if (first.stream) {
       summary.ttftP50 = m((c) => c.ttft?.p50);

@@ -4,6 +4,8 @@
  * Throughput counts the requests that finish inside the window; latency, those sent inside it.
  */
 import { Pool, type Dispatcher } from 'undici';
+
+type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 import { readCpuMs } from './cpuTime.js';
 import { SseTiming } from './sseTiming.js';
 import { percentiles, type Percentiles } from './stats.js';
@@ -23,6 +25,8 @@ export interface Outcome {
   error?: string;
   startedAt: number;
   endedAt: number;
+  /** When the status line arrived; -1 if it never did. */
+  headersAt: number;
   /** -1 when not streamed or no content arrived. */
   firstContentAt: number;
   contentTokens: number;
@@ -36,6 +40,8 @@ export interface LoadSpec {
   durationMs: number;
   /** Content tokens a complete reply carries; fewer counts as a failure. */
   expectTokens: number;
+  /** The longest the warm-up waits for every connection, and requests may run past the window. */
+  drainLimitMs: number;
 }
 
 export interface CellResult {
@@ -44,6 +50,8 @@ export interface CellResult {
   concurrency: number;
   requests: number;
   failures: number;
+  /** Requests cut because they were still unanswered drainLimitMs after the window. */
+  stalled: number;
   firstError?: string;
   rps: number;
   latency: Percentiles;
@@ -52,6 +60,11 @@ export interface CellResult {
   /** CPU ms per request spent by the target's own process, and by the load generator. */
   serverCpuMs: number;
   clientCpuMs: number;
+  /** Wall time of the whole cell: warm-up, window and the drain of requests in flight. */
+  elapsedMs: number;
+  /** The slowest request of the cell, warm-up included: total and to its response headers, ms. */
+  slowestMs: number;
+  slowestHeadersMs: number;
 }
 
 const PATH = '/v1/chat/completions';
@@ -67,15 +80,28 @@ export function openPool(origin: string, connections: number): Pool {
   });
 }
 
-/** Sends one chat completion and resolves when its answer has fully arrived (or failed). */
-export function send(pool: Dispatcher, target: Target, stream: boolean, seq: number, expectTokens: number): Promise<Outcome> {
+/**
+ * Sends one chat completion and resolves when its answer has fully arrived (or failed).
+ * While it is in flight its controller sits in `inFlight`, so the caller can abort it.
+ */
+export function send(
+  pool: Dispatcher,
+  target: Target,
+  stream: boolean,
+  seq: number,
+  expectTokens: number,
+  inFlight?: Set<Controller>,
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const startedAt = performance.now();
     let status = 0;
+    let headersAt = -1;
     const sse = stream ? new SseTiming() : undefined;
     const parts: Buffer[] = [];
+    let controller: Controller | undefined;
     const finish = (error: string | undefined): void => {
       const endedAt = performance.now();
+      if (controller) inFlight?.delete(controller);
       if (!error && status !== 200) error = `HTTP ${status}: ${Buffer.concat(parts).toString('utf8').slice(0, 200)}`;
       if (!error && sse) {
         if (sse.error) error = `stream error: ${sse.error}`;
@@ -95,6 +121,7 @@ export function send(pool: Dispatcher, target: Target, stream: boolean, seq: num
         error,
         startedAt,
         endedAt,
+        headersAt,
         firstContentAt: sse?.firstContentAt ?? -1,
         contentTokens: sse?.contentTokens ?? 0,
         gaps: sse?.gaps ?? [],
@@ -104,9 +131,13 @@ export function send(pool: Dispatcher, target: Target, stream: boolean, seq: num
       { path: PATH, method: 'POST', headers: target.headers, body: target.body(stream, seq) },
       {
         // undici treats a handler as the v7 kind only when it has onRequestStart.
-        onRequestStart() {},
+        onRequestStart(started) {
+          controller = started;
+          inFlight?.add(started);
+        },
         onResponseStart(_controller, statusCode) {
           status = statusCode;
+          headersAt = performance.now();
         },
         onResponseData(_controller, chunk) {
           if (sse && status === 200) sse.feed(chunk, performance.now());
@@ -126,7 +157,8 @@ export function send(pool: Dispatcher, target: Target, stream: boolean, seq: num
 let sequence = 0;
 
 export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec): Promise<CellResult> {
-  const warmupEnd = performance.now() + spec.warmupMs;
+  const cellStart = performance.now();
+  const warmupEnd = cellStart + spec.warmupMs;
   // The window opens once every worker has finished one request (so connection set-up on both
   // sides of the target is behind us) and the warm-up time has passed.
   let windowStart = Infinity;
@@ -139,20 +171,35 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
   let failures = 0;
   let firstError: string | undefined;
   let finished = 0;
+  let slowest: Outcome = { ok: true, startedAt: 0, endedAt: 0, headersAt: 0, firstContentAt: -1, contentTokens: 0, gaps: [] };
   const serverCpuBefore = target.pid ? readCpuMs(target.pid) : NaN;
   const clientCpuBefore = process.cpuUsage();
+
+  const inFlight = new Set<Controller>();
+  let stalled = 0;
+  let drainTimer: NodeJS.Timeout | undefined;
+  const openWindow = (): void => {
+    if (windowStart !== Infinity) return;
+    windowStart = Math.max(performance.now(), warmupEnd);
+    windowEnd = windowStart + spec.durationMs;
+    // Requests still unanswered this long after the window are cut, so one stuck request
+    // cannot hold the whole bench; they are reported as stalled.
+    drainTimer = setTimeout(() => {
+      stalled = inFlight.size;
+      for (const c of inFlight) c.abort(new Error('stalled past the end of the cell'));
+    }, windowEnd - performance.now() + spec.drainLimitMs);
+  };
+  const warmupCap = setTimeout(openWindow, spec.warmupMs + spec.drainLimitMs);
 
   const worker = async (): Promise<void> => {
     let warmed = false;
     while (performance.now() < windowEnd) {
-      const outcome = await send(pool, target, spec.stream, sequence++, spec.expectTokens);
+      const outcome = await send(pool, target, spec.stream, sequence++, spec.expectTokens, inFlight);
       finished++;
+      if (outcome.endedAt - outcome.startedAt > slowest.endedAt - slowest.startedAt) slowest = outcome;
       if (!warmed) {
         warmed = true;
-        if (++warmedWorkers === spec.concurrency) {
-          windowStart = Math.max(performance.now(), warmupEnd);
-          windowEnd = windowStart + spec.durationMs;
-        }
+        if (++warmedWorkers === spec.concurrency) openWindow();
       }
       const completedInWindow = outcome.endedAt >= windowStart && outcome.endedAt <= windowEnd;
       if (!outcome.ok) {
@@ -173,6 +220,8 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
     }
   };
   await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  clearTimeout(warmupCap);
+  clearTimeout(drainTimer);
   const serverCpu = target.pid ? readCpuMs(target.pid) - serverCpuBefore : NaN;
   const clientCpu = process.cpuUsage(clientCpuBefore);
 
@@ -182,10 +231,14 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
     concurrency: spec.concurrency,
     requests,
     failures,
+    stalled,
     rps: requests / (spec.durationMs / 1000),
     latency: percentiles(latency),
     serverCpuMs: serverCpu / finished,
     clientCpuMs: (clientCpu.user + clientCpu.system) / 1000 / finished,
+    elapsedMs: performance.now() - cellStart,
+    slowestMs: slowest.endedAt - slowest.startedAt,
+    slowestHeadersMs: slowest.headersAt < 0 ? NaN : slowest.headersAt - slowest.startedAt,
   };
   if (firstError) result.firstError = firstError;
   if (spec.stream) {

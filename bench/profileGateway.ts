@@ -50,6 +50,7 @@ try {
         warmupMs: 1000,
         durationMs: Number(values.seconds) * 1000,
         expectTokens: 20,
+        drainLimitMs: 5000,
       });
       console.log(
         `${stream ? 'streaming' : 'non-streaming'} c=${concurrency}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, ` +

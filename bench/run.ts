@@ -52,6 +52,7 @@ const settings: BenchSettings = {
   streams: Number(flags.streams ?? (quick ? 200 : 1000)),
 };
 const startupSpawns = quick ? 1 : 3;
+const drainLimitMs = quick ? 2000 : 3000;
 const throughputLevel = settings.levels.includes(64) ? 64 : Math.max(...settings.levels);
 
 const progress = (message: string): void => {
@@ -173,14 +174,16 @@ async function main(): Promise<void> {
     return pool;
   };
   const note = (cell: CellResult): void => {
-    if (cell.failures > 0 || cell.requests === 0) {
-      progress(`  ${cell.target} ${cell.stream ? 'stream' : 'json'} c=${cell.concurrency}: ${cell.requests} ok, ${cell.failures} failed: ${cell.firstError ?? 'no request finished'}`);
+    if (cell.failures > 0 || cell.stalled > 0 || cell.requests === 0) {
+      progress(
+        `  ${cell.target} ${cell.stream ? 'stream' : 'json'} c=${cell.concurrency}: ${cell.requests} ok, ${cell.failures} failed, ${cell.stalled} stalled: ${cell.firstError ?? 'no request finished'}`,
+      );
     }
   };
 
   for (const target of fastTargets) {
     for (const stream of [false, true]) {
-      await runLoad(poolFor(target.origin), target, { stream, concurrency: 16, warmupMs: 0, durationMs: quick ? 200 : 500, expectTokens: settings.tokens });
+      await runLoad(poolFor(target.origin), target, { stream, concurrency: 16, warmupMs: 0, durationMs: quick ? 200 : 500, expectTokens: settings.tokens, drainLimitMs });
     }
   }
 
@@ -195,6 +198,7 @@ async function main(): Promise<void> {
             warmupMs: settings.warmupMs,
             durationMs: settings.durationMs,
             expectTokens: settings.tokens,
+            drainLimitMs,
           });
           note(cell);
           cells.push(cell);
@@ -214,6 +218,7 @@ async function main(): Promise<void> {
         warmupMs: profiles.slow.tokens * profiles.slow.delayMs + 50,
         durationMs: quick ? 800 : 2000,
         expectTokens: settings.tokens,
+        drainLimitMs,
       });
       note(cell);
       results.slowProfile.push(cell);
