@@ -29,6 +29,17 @@ export function generateToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** undici's fetch for the provider SDKs, loaded with the first model call rather than at start-up. */
+function providerFetch(): typeof fetch {
+  let loaded: typeof fetch | undefined;
+  let loading: Promise<typeof fetch> | undefined;
+  return (input, init) => {
+    if (loaded !== undefined) return loaded(input, init);
+    loading ??= import('./undiciFetch.js').then((m) => (loaded = m.createUndiciFetch()));
+    return loading.then((f) => f(input, init));
+  };
+}
+
 /** Builds everything a transport needs, once: the only place config is turned into live objects. */
 export async function createGatewayContext(options: ContextOptions): Promise<GatewayContext> {
   return (await createContextControls(options)).ctx;
@@ -37,7 +48,7 @@ export async function createGatewayContext(options: ContextOptions): Promise<Gat
 export async function createContextControls({ config, stateDir, env, log }: ContextOptions): Promise<ContextControls> {
   const auth = resolveAuth(config, env, generateToken);
   const agents = buildAgentRegistry(config);
-  const models = createModelRegistry(config, env);
+  const models = createModelRegistry(config, env, { fetch: providerFetch() });
   const store = openSqliteSessionStore(stateDir);
   const runtime = createAgentRuntime({
     agents,

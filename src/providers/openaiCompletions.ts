@@ -34,6 +34,7 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
     defaultHeaders: { ...settings.headers, ...(settings.apiKey === undefined ? { Authorization: null } : {}) },
     maxRetries: 0,
     timeout: SDK_TIMEOUT_MS,
+    ...(settings.fetch !== undefined ? { fetch: settings.fetch } : {}),
   });
   // OpenAI's own API rejects `max_tokens` for reasoning models; the compatible servers mostly know only `max_tokens`.
   const maxTokensField = isOpenAIHost(settings.baseUrl) ? 'max_completion_tokens' : 'max_tokens';

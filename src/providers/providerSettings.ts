@@ -8,6 +8,8 @@ export interface ProviderSettings {
   headers: Record<string, string> | undefined;
   /** No bytes for this long fails the request with `idle_timeout`. */
   idleTimeoutMs: number;
+  /** The SDK's fetch; the global one when unset. */
+  fetch?: typeof fetch;
 }
 
 /**
