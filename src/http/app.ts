@@ -1,8 +1,8 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import { cors } from 'hono/cors';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
+import { apiCors } from './apiCors.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './health.js';
@@ -30,7 +30,7 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
   if (edge.websocket) app.get('/', edge.websocket);
 
   if (chatEnabled) {
-    app.use('/v1/*', cors({ origin: '*', exposeHeaders: ['x-request-id'], maxAge: 600 }));
+    app.use('/v1/*', apiCors());
     app.use(
       '/v1/*',
       gatewayAuth({
@@ -60,7 +60,9 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
     let res: Response;
     if (err instanceof HTTPException) {
       // Hono's own exceptions (malformed JSON from the validator...) carry plain text: reshape them on /v1.
-      res = err.res || !isOpenAiPath(c.req.path) ? err.getResponse() : errorResponse(fromStatus(err.status, err.message));
+      // A ready response of the same status is sent as it is: getResponse() would re-wrap its body in a stream.
+      if (err.res && err.res.status === err.status) res = err.res;
+      else res = err.res || !isOpenAiPath(c.req.path) ? err.getResponse() : errorResponse(fromStatus(err.status, err.message));
     } else {
       ctx.log.log('error', 'unhandled error', { requestId: c.get('requestId'), error: String(err) });
       res = isOpenAiPath(c.req.path) ? errorResponse({ kind: 'internal' }) : new Response('Internal Server Error', { status: 500 });
