@@ -10,12 +10,17 @@ import { errorResponse, type OpenAiError } from './openai/errors.js';
 import { openAiRoutes } from './openai/routes.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
+import type { SseStreamer } from './sseStream.js';
 
 export interface EdgeHooks {
   /** Peer address of the request, from the runtime adapter. */
   clientIp: (c: Context) => string;
   /** The WebSocket upgrade handler for `GET /`, when the runtime supports it. */
   websocket?: MiddlewareHandler;
+  /** Streams event-stream responses; Hono's streamSSE when unset. */
+  sse?: SseStreamer;
+  /** A signal that aborts when the client goes away; the request's own signal when unset. */
+  requestSignal?: (c: Context) => AbortSignal;
 }
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */
@@ -47,7 +52,7 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
           }),
       }),
     );
-    app.route('/v1', openAiRoutes(ctx));
+    app.route('/v1', openAiRoutes(ctx, edge));
   }
 
   app.notFound((c) =>

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serve, type HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createNodeWebSocket } from '@hono/node-ws';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -10,6 +11,8 @@ import { createApp } from '../http/app.js';
 import type { Logger } from '../log.js';
 import { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
+import { createDirectSse } from './directSse.js';
+import { clientGoneSignal } from './clientGoneSignal.js';
 
 export interface StartOptions {
   config: GatewayConfig;
@@ -72,7 +75,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     }
     return upgrade(() => createGatewaySocket(ctx, { remoteAddress: ip }))(c, next);
   };
-  const app = createApp(ctx, { clientIp, websocket });
+  const directSse = createDirectSse();
+  const app = createApp(ctx, { clientIp, websocket, sse: directSse.streamer, requestSignal: (c) => clientGoneSignal(c.env as HttpBindings) });
+  // An HTTP/1 server: the bindings are always node:http's.
+  const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {
+    const res = await app.fetch(req, env);
+    return directSse.send(res, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : res;
+  };
   const nodeWs = createNodeWebSocket({ app });
   // ws reads this at each upgrade: without it a client could make us buffer a 100 MiB message
   // before the protocol's own size checks run.
@@ -81,7 +90,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
   const port = options.port ?? config.gateway.port;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: fetchThenStream, hostname: host, port }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
   nodeWs.injectWebSocket(server);

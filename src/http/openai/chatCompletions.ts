@@ -1,13 +1,14 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { streamSSE } from 'hono/streaming';
 import { zValidator } from '@hono/zod-validator';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { RunFailure, type RunResult } from '../../agent/events.js';
 import type { RunHandle, RunInput } from '../../agent/runtime.js';
 import type { ToolChoice } from '../../agent/messages.js';
 import type { GatewayContext } from '../../context.js';
+import type { EdgeHooks } from '../app.js';
 import type { AppEnv } from '../env.js';
+import { honoSseStreamer } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
@@ -21,8 +22,10 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
  * @see ../shared/reference/openai-chat-completions.md
  */
-export function chatCompletionsRoutes(ctx: GatewayContext): Hono<AppEnv> {
+export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks, 'sse' | 'requestSignal'> = {}): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
+  const streamEvents = edge.sse ?? honoSseStreamer;
+  const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
 
   return new Hono<AppEnv>()
     .post(
@@ -61,7 +64,7 @@ export function chatCompletionsRoutes(ctx: GatewayContext): Hono<AppEnv> {
           clientTools: body.tools?.map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters })),
           toolChoice: toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
-          signal: c.req.raw.signal,
+          signal: requestSignal(c),
         };
         let handle: RunHandle;
         try {
@@ -79,9 +82,9 @@ export function chatCompletionsRoutes(ctx: GatewayContext): Hono<AppEnv> {
 
         const adapter = createChunkAdapter({ id: runId, created, model, includeUsage: body.stream_options?.include_usage === true });
         c.header('x-accel-buffering', 'no');
-        return streamSSE(c, async (stream) => {
+        return streamEvents(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
-          await stream.writeSSE({ data: adapter.start() });
+          await stream.data(adapter.start());
           let lastWrite = Date.now();
           const keepalive = setInterval(() => {
             if (Date.now() - lastWrite < settings.keepaliveMs) return;
@@ -91,10 +94,10 @@ export function chatCompletionsRoutes(ctx: GatewayContext): Hono<AppEnv> {
           }, Math.min(settings.keepaliveMs, 1000));
           try {
             for await (const event of handle.events) {
-              for (const data of adapter.onEvent(event)) await stream.writeSSE({ data });
+              for (const data of adapter.onEvent(event)) await stream.data(data);
               lastWrite = Date.now();
             }
-            if (!stream.aborted) await stream.writeSSE({ data: '[DONE]' });
+            if (!stream.aborted) await stream.data('[DONE]');
           } finally {
             clearInterval(keepalive);
           }
