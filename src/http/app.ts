@@ -11,6 +11,7 @@ import { openAiRoutes } from './openai/routes.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
 import type { SseStreamer } from './sseStream.js';
+import type { BodyReader } from './bufferedBody.js';
 
 export interface EdgeHooks {
   /** Peer address of the request, from the runtime adapter. */
@@ -21,6 +22,8 @@ export interface EdgeHooks {
   sse?: SseStreamer;
   /** A signal that aborts when the client goes away; the request's own signal when unset. */
   requestSignal?: (c: Context) => AbortSignal;
+  /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
+  readBody?: BodyReader;
 }
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */

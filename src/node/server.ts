@@ -13,6 +13,7 @@ import { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
 import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
+import { readIncomingBody } from './incomingBody.js';
 
 export interface StartOptions {
   config: GatewayConfig;
@@ -76,7 +77,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return upgrade(() => createGatewaySocket(ctx, { remoteAddress: ip }))(c, next);
   };
   const directSse = createDirectSse();
-  const app = createApp(ctx, { clientIp, websocket, sse: directSse.streamer, requestSignal: (c) => clientGoneSignal(c.env as HttpBindings) });
+  const app = createApp(ctx, {
+    clientIp,
+    websocket,
+    sse: directSse.streamer,
+    requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
+    readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
+  });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {
     const res = await app.fetch(req, env);

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { zValidator } from '@hono/zod-validator';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { RunFailure, type RunResult } from '../../agent/events.js';
@@ -8,6 +7,7 @@ import type { ToolChoice } from '../../agent/messages.js';
 import type { GatewayContext } from '../../context.js';
 import type { EdgeHooks } from '../app.js';
 import type { AppEnv } from '../env.js';
+import { bufferedBody } from '../bufferedBody.js';
 import { honoSseStreamer } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
@@ -22,7 +22,7 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
  * @see ../shared/reference/openai-chat-completions.md
  */
-export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks, 'sse' | 'requestSignal'> = {}): Hono<AppEnv> {
+export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks, 'sse' | 'requestSignal' | 'readBody'> = {}): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
   const streamEvents = edge.sse ?? honoSseStreamer;
   const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
@@ -30,8 +30,9 @@ export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks,
   return new Hono<AppEnv>()
     .post(
       '/',
-      bodyLimit({
+      bufferedBody({
         maxSize: settings.maxBodyBytes,
+        read: edge.readBody,
         onError: () => {
           throw openAiException({ kind: 'payload_too_large', limit: settings.maxBodyBytes });
         },
