@@ -21,7 +21,7 @@ function chunked(text: string, pieces: number): ReadableStream<Uint8Array> {
   });
 }
 
-async function post(body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+async function post(body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await gw.request('/v1/chat/completions', { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
   return { status: res.status, body: (await res.json()) as { error?: { message: string; code: string | null; param: string | null } } };
 }
