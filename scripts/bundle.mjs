@@ -1,0 +1,25 @@
+// Bundles the compiled CLI (dist/node/cli/main.js) and its dependencies into dist/bundle/, which
+// openclaw.mjs runs: one file per lazily loaded part instead of ~700 modules to resolve, read and
+// compile, which halves the time from spawn to the first served completion and trims idle RSS.
+// better-sqlite3 stays outside: a native addon that finds its binary relative to its package.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+// Chunk names carry content hashes: clear out the last build's.
+rmSync('dist/bundle', { recursive: true, force: true });
+
+await build({
+  entryPoints: { openclaw: 'dist/node/cli/main.js' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['better-sqlite3'],
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: true,
+  logLevel: 'warning',
+  // Bundled CommonJS packages (ws, commander...) call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __openclawRequire } from 'node:module'; const require = __openclawRequire(import.meta.url);" },
+});
