@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { createNodeWebSocket } from '@hono/node-ws';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { createNodeWebSocket } from '@hono/node-ws';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../log.js';
-import { createGatewaySocket } from '../ws/gatewaySocket.js';
+import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
 import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
@@ -64,9 +66,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   }
 
   const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
-  let upgrade: ReturnType<typeof createNodeWebSocket>['upgradeWebSocket'] | undefined;
+  // The WebSocket stack (ws, @hono/node-ws, the protocol modules) loads with the first upgrade request.
+  let ws: { nodeWs: ReturnType<typeof createNodeWebSocket>; createSocket: typeof createGatewaySocket } | undefined;
   const websocket: MiddlewareHandler = async (c, next) => {
-    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !upgrade) return c.text('Not Found', 404);
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
     const ip = clientIp(c);
     const verdict = ctx.limiter.check(ip);
     if (verdict.locked) {
@@ -74,7 +77,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)),
       });
     }
-    return upgrade(() => createGatewaySocket(ctx, { remoteAddress: ip }))(c, next);
+    const { createSocket } = ws;
+    return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip }))(c, next);
   };
   const directSse = createDirectSse();
   const app = createApp(ctx, {
@@ -89,18 +93,36 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const res = await app.fetch(req, env);
     return directSse.send(res, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : res;
   };
-  const nodeWs = createNodeWebSocket({ app });
-  // ws reads this at each upgrade: without it a client could make us buffer a 100 MiB message
-  // before the protocol's own size checks run.
-  nodeWs.wss.options.maxPayload = config.gateway.ws.maxPayload;
-  upgrade = nodeWs.upgradeWebSocket;
+  type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  const loadWebSocket = async (): Promise<UpgradeListener> => {
+    const [{ createNodeWebSocket }, { createGatewaySocket }] = await Promise.all([import('@hono/node-ws'), import('../ws/gatewaySocket.js')]);
+    const nodeWs = createNodeWebSocket({ app });
+    // ws reads this at each upgrade: without it a client could make us buffer a 100 MiB message
+    // before the protocol's own size checks run.
+    nodeWs.wss.options.maxPayload = config.gateway.ws.maxPayload;
+    ws = { nodeWs, createSocket: createGatewaySocket };
+    // @hono/node-ws hands its upgrade listener to a server; take it, to call it from ours.
+    let listener: UpgradeListener | undefined;
+    nodeWs.injectWebSocket({ on: (_event: 'upgrade', l: UpgradeListener) => void (listener = l) } as unknown as Server);
+    return listener!;
+  };
+  let upgradeListener: Promise<UpgradeListener> | undefined;
 
   const port = options.port ?? config.gateway.port;
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: fetchThenStream, hostname: host, port }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
-  nodeWs.injectWebSocket(server);
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgradeListener ??= loadWebSocket();
+    upgradeListener.then(
+      (listener) => listener(request, socket, head),
+      (err: unknown) => {
+        log.log('error', 'could not load the WebSocket stack', { error: String(err) });
+        socket.destroy();
+      },
+    );
+  });
   const inFlight = trackInFlight(server);
   const actualPort = (server.address() as AddressInfo).port;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
@@ -118,7 +140,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         log.log('warn', 'grace period over; aborting remaining work', { graceMs: grace });
         for (const run of ctx.runtime.activeRuns()) ctx.runtime.abortRun(run.runId, 'gateway shutting down');
       }
-      for (const client of nodeWs.wss.clients) client.close(1012, 'gateway shutting down');
+      for (const client of ws?.nodeWs.wss.clients ?? []) client.close(1012, 'gateway shutting down');
       server.closeAllConnections();
       await closed;
       await ctx.store.close();
