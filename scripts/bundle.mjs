@@ -19,6 +19,9 @@ await build({
   external: ['better-sqlite3'],
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
+  minify: true,
+  // Class and function names stay: libraries and logs read them (error.constructor.name...).
+  keepNames: true,
   logLevel: 'warning',
   // Bundled CommonJS packages (ws, commander...) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __openclawRequire } from 'node:module'; const require = __openclawRequire(import.meta.url);" },
