@@ -2,12 +2,17 @@
  * Aborts a provider request when the provider goes quiet: no bytes for `idleMs`.
  * Its `signal` also follows the run's signal, so the SDK gets one signal that covers both.
  * The clock stops while the consumer holds an event, so a slow reader is not blamed on the provider.
+ *
+ * Kicks come once per streamed chunk, so they only note the time: one timer per request checks
+ * the deadline when it falls due and re-arms itself for whatever time is left.
  */
 export class IdleWatchdog {
   readonly signal: AbortSignal;
   #controller = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timedOut = false;
+  #paused = false;
+  #lastKick = 0;
   #unlink: () => void;
 
   constructor(
@@ -29,21 +34,36 @@ export class IdleWatchdog {
 
   /** Data arrived (or the consumer handed control back): restart the clock. */
   kick(): void {
-    this.pause();
-    if (this.signal.aborted) return;
-    this.#timer = setTimeout(() => {
-      this.#timedOut = true;
-      this.#controller.abort(new Error(`idle for ${this.idleMs} ms`));
-    }, this.idleMs);
+    this.#paused = false;
+    this.#lastKick = performance.now();
+    if (this.#timer === undefined && !this.signal.aborted) this.#arm(this.idleMs);
   }
 
   pause(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#paused = true;
   }
 
   dispose(): void {
-    this.pause();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#unlink();
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#check(), ms);
+  }
+
+  #check(): void {
+    this.#timer = undefined;
+    if (this.signal.aborted) return;
+    // Paused: the consumer holds an event; its kick restarts the clock and the timer.
+    if (this.#paused) return;
+    const left = this.#lastKick + this.idleMs - performance.now();
+    if (left > 0) {
+      this.#arm(left);
+      return;
+    }
+    this.#timedOut = true;
+    this.#controller.abort(new Error(`idle for ${this.idleMs} ms`));
   }
 }
