@@ -1,4 +1,9 @@
-import { Agent, interceptors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// undici's own files, not its index: the index loads all of undici (fetch, WebSocket, mocks,
+// caches...), several MB of resident code the gateway never runs.
+import Agent from 'undici/lib/dispatcher/agent.js';
+import redirect from 'undici/lib/interceptor/redirect.js';
+import request from 'undici/lib/api/api-request.js';
 
 /**
  * A `fetch` for the provider SDKs on undici's own request API. Node's bundled fetch wraps
@@ -20,7 +25,7 @@ export function createUndiciFetch(dispatcher: Dispatcher = defaultDispatcher()):
     const signal = init?.signal ?? undefined;
     let response: Dispatcher.ResponseData;
     try {
-      response = await dispatcher.request({
+      response = await request.call(dispatcher, {
         origin: url.origin,
         path: url.pathname + url.search,
         method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
@@ -40,7 +45,7 @@ let shared: Dispatcher | undefined;
 
 /** One connection pool per process for every provider origin, following redirects as fetch does. */
 function defaultDispatcher(): Dispatcher {
-  return (shared ??= new Agent().compose(interceptors.redirect({ maxRedirections: 20 })));
+  return (shared ??= new Agent().compose(redirect({ maxRedirections: 20 })));
 }
 
 function headerList(headers: RequestInit['headers']): string[] {
