@@ -13,7 +13,7 @@ const DONE = Promise.resolve();
  * arrived together leaves in one chunk (each still its own `data:` event).
  *
  * The route gets a placeholder response, which the middleware decorate as usual; the edge
- * then calls `send`, which writes the head from that response and starts the producer.
+ * then calls `send`, which takes the head from that response and starts the producer.
  */
 export function createDirectSse(): { streamer: SseStreamer; send(res: Response, outgoing: ServerResponse): boolean } {
   const pending = new WeakMap<Response, Produce>();
@@ -38,7 +38,6 @@ export function createDirectSse(): { streamer: SseStreamer; send(res: Response, 
       }
       if (cookies.length > 0) headers['set-cookie'] = cookies;
       outgoing.writeHead(res.status, headers);
-      outgoing.flushHeaders();
       void pump(outgoing, produce);
       return true;
     },
@@ -104,7 +103,10 @@ async function pump(outgoing: ServerResponse, produce: Produce): Promise<void> {
     onAbort: (listener) => void abortListeners.push(listener),
   };
   try {
-    await produce(sink);
+    const produced = produce(sink);
+    // The head goes out now, or with the first frame when one was queued at once (one write, not two).
+    if (!flushScheduled) outgoing.flushHeaders();
+    await produced;
   } catch (err) {
     // As streamSSE without an error handler does.
     console.error(err);
