@@ -1,11 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteSessionStore } from '../../src/node/sessions/sqliteStore.js';
 import { startFakeOpenAI, type FakeProvider } from '../fixtures/fakeOpenAI.js';
-import { spawnCli, startTestGateway, withFakeProvider, writeConfig, type TestGateway } from '../helpers/gateway.js';
+import { freePort, spawnCli, startTestGateway, withFakeProvider, writeConfig, type TestGateway } from '../helpers/gateway.js';
 
 const WORDS = Array.from({ length: 12 }, (_, i) => `word${i}`).join(' ');
 
@@ -25,14 +24,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A port nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function cliConfig(name: string, gateway: Record<string, unknown>): Promise<string> {
   return writeConfig(dir, JSON.stringify(withFakeProvider(provider.url, { gateway })), name);

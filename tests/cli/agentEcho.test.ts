@@ -1,9 +1,8 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawnCli } from '../helpers/gateway.js';
+import { freePort, spawnCli } from '../helpers/gateway.js';
 
 let home: string;
 beforeEach(async () => {
@@ -13,13 +12,6 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('openclaw agent on a fresh install', () => {
   it('answers with the built-in echo model with no config file and no provider', async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { configSchema, type GatewayConfig } from '../../src/config/schema.js';
 import type { LogLevel, Logger } from '../../src/log.js';
@@ -126,4 +127,13 @@ export function withFakeProvider(url: string, extra: Record<string, unknown> = {
     models: { providers: { fake: { baseUrl: url, apiKey: 'fake-key', api, models: [{ id: 'm' }] } } },
     agents: { ...((extra.agents as object) ?? {}), defaults: { model: 'fake/m', ...((extra.agents as { defaults?: object })?.defaults ?? {}) } },
   };
+}
+
+/** A loopback port nothing listens on (just released by the OS). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
