@@ -41,20 +41,7 @@ export class MemorySessionStore implements SessionStore {
 
   async appendTurn(key: string, agentId: string, messages: ChatMessage[], usage: Usage): Promise<SessionRecord> {
     const now = this.#now();
-    const entry = this.#entries.get(key) ?? {
-      session: {
-        key,
-        agentId,
-        sessionId: globalThis.crypto.randomUUID(),
-        createdAt: now,
-        updatedAt: now,
-        inputTokens: 0,
-        outputTokens: 0,
-        cachedTokens: 0,
-        messageCount: 0,
-      },
-      messages: [],
-    };
+    const entry = this.#entries.get(key) ?? { session: freshSession(key, agentId, now), messages: [] };
     // Clone before touching the entry, so a message that cannot be cloned
     // leaves the store as it was (all or nothing, like the SQLite store).
     const copies = structuredClone(messages);
@@ -84,16 +71,7 @@ export class MemorySessionStore implements SessionStore {
     if (!entry) return false;
     const now = this.#now();
     entry.messages = [];
-    entry.session = {
-      ...entry.session,
-      sessionId: globalThis.crypto.randomUUID(),
-      createdAt: now,
-      updatedAt: now,
-      inputTokens: 0,
-      outputTokens: 0,
-      cachedTokens: 0,
-      messageCount: 0,
-    };
+    entry.session = freshSession(key, entry.session.agentId, now);
     this.#touch(key, entry);
     return true;
   }
@@ -119,4 +97,19 @@ export class MemorySessionStore implements SessionStore {
 /** Newest first; the key breaks ties so both stores list in the same order. */
 function byUpdatedDesc(a: SessionRecord, b: SessionRecord): number {
   return b.updatedAt - a.updatedAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** A session with a new id, empty counters and its clock at `now`: on first write and on reset. */
+function freshSession(key: string, agentId: string, now: number): SessionRecord {
+  return {
+    key,
+    agentId,
+    sessionId: globalThis.crypto.randomUUID(),
+    createdAt: now,
+    updatedAt: now,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    messageCount: 0,
+  };
 }

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ChatMessage, ContentPart } from '../../agent/messages.js';
-import type { SessionRecord, SessionStore } from '../../sessions/store.js';
+import type { SessionRecord, SessionStore, StoredSession } from '../../sessions/store.js';
 
 export type OpenSessionStore = (opts: { config?: string }) => Promise<SessionStore>;
 
@@ -35,10 +35,8 @@ export function registerSessionsCommand(program: Command, openStore: OpenSession
     .argument('<key>', 'session key')
     .option('--config <path>', 'config file (default: $OPENCLAW_CONFIG_PATH or the state dir)')
     .action(async (key: string, _opts: unknown, cmd: Command) => {
-      const { config } = cmd.optsWithGlobals<{ config?: string }>();
-      const stored = await withStore(openStore, config, (store) => store.load(key));
-      if (!stored) return unknownKey(cmd, key);
-      writerOf(cmd)(formatTranscript(stored.session, stored.messages));
+      const stored = await loadOrFail(openStore, cmd, key);
+      if (stored) writerOf(cmd)(formatTranscript(stored.session, stored.messages));
     });
 
   sessions
@@ -47,9 +45,8 @@ export function registerSessionsCommand(program: Command, openStore: OpenSession
     .argument('<key>', 'session key')
     .option('--config <path>', 'config file (default: $OPENCLAW_CONFIG_PATH or the state dir)')
     .action(async (key: string, _opts: unknown, cmd: Command) => {
-      const { config } = cmd.optsWithGlobals<{ config?: string }>();
-      const stored = await withStore(openStore, config, (store) => store.load(key));
-      if (!stored) return unknownKey(cmd, key);
+      const stored = await loadOrFail(openStore, cmd, key);
+      if (!stored) return;
       const lines = [stored.session, ...stored.messages].map((value) => `${JSON.stringify(value)}\n`);
       writerOf(cmd)(lines.join(''));
     });
@@ -66,6 +63,14 @@ async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/** The session named on the command line, or undefined after reporting an unknown key. */
+async function loadOrFail(openStore: OpenSessionStore, cmd: Command, key: string): Promise<StoredSession | undefined> {
+  const { config } = cmd.optsWithGlobals<{ config?: string }>();
+  const stored = await withStore(openStore, config, (store) => store.load(key));
+  if (!stored) unknownKey(cmd, key);
+  return stored ?? undefined;
 }
 
 function writerOf(cmd: Command): (text: string) => void {
