@@ -87,7 +87,7 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
 function fromStatus(status: number, message: string): OpenAiError {
   if (status === 401) return { kind: 'invalid_api_key' };
   if (status === 404) return { kind: 'not_found', message };
-  if (status === 413) return { kind: 'payload_too_large', limit: 0 };
+  if (status === 413) return { kind: 'payload_too_large' };
   if (status >= 400 && status < 500) return { kind: 'invalid_request', message, param: null };
   return { kind: 'internal' };
 }

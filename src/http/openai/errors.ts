@@ -10,7 +10,7 @@ export type OpenAiError =
   | { kind: 'invalid_api_key'; message?: string }
   | { kind: 'not_found'; message: string; code?: 'model_not_found' | 'not_found' }
   | { kind: 'method_not_allowed'; allow: string }
-  | { kind: 'payload_too_large'; limit: number }
+  | { kind: 'payload_too_large'; limit?: number }
   | { kind: 'rate_limited'; message: string; retryAfterMs: number; code?: 'rate_limit_exceeded' | 'auth_rate_limited' }
   | { kind: 'upstream'; message: string }
   | { kind: 'timeout'; message: string }
@@ -45,7 +45,7 @@ export function shapeError(e: OpenAiError): Shaped {
     case 'method_not_allowed':
       return { status: 405, body: body('Method Not Allowed', 'invalid_request_error', null, 'method_not_allowed'), headers: { allow: e.allow } };
     case 'payload_too_large':
-      return { status: 413, body: body(`Request body exceeds ${e.limit} bytes.`, 'invalid_request_error', null, 'payload_too_large'), headers: {} };
+      return { status: 413, body: body(e.limit === undefined ? 'Request body too large.' : `Request body exceeds ${e.limit} bytes.`, 'invalid_request_error', null, 'payload_too_large'), headers: {} };
     case 'rate_limited':
       return { status: 429, body: body(e.message, 'requests', null, e.code ?? 'rate_limit_exceeded'), headers: retryHeaders(e.retryAfterMs) };
     case 'upstream':
