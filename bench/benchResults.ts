@@ -99,7 +99,8 @@ export interface BenchResults {
   budget: BudgetLine[];
 }
 
-const key = (c: { target: string; stream: boolean; concurrency: number }): string => `${c.target}|${c.stream}|${c.concurrency}`;
+const key = (c: { target: string; stream: boolean; concurrency: number }): string =>
+  `${c.target}|${c.stream}|${c.concurrency}`;
 
 export function summarize(rounds: CellResult[][]): CellSummary[] {
   const groups = new Map<string, CellResult[]>();
@@ -137,7 +138,10 @@ export function summarize(rounds: CellResult[][]): CellSummary[] {
 
 /** For each round, compares `targets` with the floor and the bare proxy cell of the same load; medians over rounds. */
 export function compare(rounds: CellResult[][], targets: string[]): Comparison[] {
-  const perCell = new Map<string, { vsProxy: number[]; vsFloor: number[]; addedP50: number[]; addedP99: number[]; addedTtft: number[] }>();
+  const perCell = new Map<
+    string,
+    { vsProxy: number[]; vsFloor: number[]; addedP50: number[]; addedP99: number[]; addedTtft: number[] }
+  >();
   for (const cells of rounds) {
     const byKey = new Map(cells.map((c) => [key(c), c]));
     for (const cell of cells) {

@@ -53,7 +53,10 @@ export function checkBudget(figures: Figures, throughputLevel = 64): BudgetLine[
   // Every stream must complete for the memory figure to count.
   if (memory && memory.failures > 0) heldLine.pass = false;
   lines.push(heldLine);
-  lines.push(atMost('start-up: spawn to first completion', median(figures.startup.map((s) => s.firstCompletionMs)), 500, 'ms'));
-  if (figures.gatewayError) for (const line of lines) line.note ??= `gateway unavailable: ${figures.gatewayError.split('\n')[0]}`;
+  lines.push(
+    atMost('start-up: spawn to first completion', median(figures.startup.map((s) => s.firstCompletionMs)), 500, 'ms'),
+  );
+  if (figures.gatewayError)
+    for (const line of lines) line.note ??= `gateway unavailable: ${figures.gatewayError.split('\n')[0]}`;
   return lines;
 }

@@ -53,7 +53,12 @@ function buildReply(model: string, profile: ReplyProfile): Reply {
       created,
       model,
       choices: [
-        { index: 0, message: { role: 'assistant', content: words.join(''), refusal: null }, logprobs: null, finish_reason: 'stop' },
+        {
+          index: 0,
+          message: { role: 'assistant', content: words.join(''), refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
       ],
       usage,
     }),
@@ -83,7 +88,8 @@ interface Entry {
   reply: Reply;
 }
 const replies = new Map<string, Entry>();
-for (const [name, profile] of Object.entries(profiles)) replies.set(name, { name, profile, reply: buildReply(name, profile) });
+for (const [name, profile] of Object.entries(profiles))
+  replies.set(name, { name, profile, reply: buildReply(name, profile) });
 const fallback = replies.get('fast') ?? replies.values().next().value!;
 
 const streamHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
@@ -118,7 +124,13 @@ function pick(model: unknown): Entry {
   return replies.get(slash === -1 ? model : model.slice(slash + 1)) ?? fallback;
 }
 
-function stream(res: http.ServerResponse, profile: ReplyProfile, reply: Reply, withUsage: boolean, held: boolean): void {
+function stream(
+  res: http.ServerResponse,
+  profile: ReplyProfile,
+  reply: Reply,
+  withUsage: boolean,
+  held: boolean,
+): void {
   res.writeHead(200, streamHeaders);
   if (profile.delayMs === 0) {
     res.end(withUsage ? reply.wholeWithUsage : reply.whole);
@@ -201,7 +213,12 @@ const server = http.createServer((req, res) => {
   }
   if (req.method === 'GET' && url.endsWith('/models')) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ object: 'list', data: [...replies.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'bench' })) }));
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data: [...replies.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'bench' })),
+      }),
+    );
     return;
   }
   res.writeHead(404, { 'content-type': 'application/json' });

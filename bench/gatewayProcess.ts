@@ -83,10 +83,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 }
 
-export function gatewayTarget(gateway: { origin: string; pid: number }, name: string, agent: string | undefined, userKeyed: boolean): Target {
+export function gatewayTarget(
+  gateway: { origin: string; pid: number },
+  name: string,
+  agent: string | undefined,
+  userKeyed: boolean,
+): Target {
   const { origin, pid } = gateway;
   const model = agent ? `openclaw/${agent}` : 'openclaw';
-  const bodies = [false, true].map((stream) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream }));
+  const bodies = [false, true].map((stream) =>
+    JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream }),
+  );
   const runTag = Date.now().toString(36);
   return {
     name,
@@ -94,7 +101,8 @@ export function gatewayTarget(gateway: { origin: string; pid: number }, name: st
     pid,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_TOKEN}` },
     body: userKeyed
-      ? (stream, seq) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream, user: `u${runTag}-${seq}` })
+      ? (stream, seq) =>
+          JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream, user: `u${runTag}-${seq}` })
       : (stream) => bodies[stream ? 1 : 0]!,
   };
 }
@@ -133,7 +141,8 @@ export async function measureStartup(gateway: Gateway, settleMs: number): Promis
           attempts,
         };
       }
-      if (performance.now() > deadline) throw new Error(`gateway never served a completion: ${outcome.error}\n${gateway.output()}`);
+      if (performance.now() > deadline)
+        throw new Error(`gateway never served a completion: ${outcome.error}\n${gateway.output()}`);
       await new Promise((r) => setTimeout(r, 2));
     }
   } finally {

@@ -60,7 +60,9 @@ export async function holdStreams(
   const rssBeforeMB = readRss(pid).rssMB;
   const sampler = sampleRss(pid, 10);
   const started = performance.now();
-  const outcomes = await Promise.all(Array.from({ length: streams }, (_, i) => send(pool, target, true, i, expectTokens)));
+  const outcomes = await Promise.all(
+    Array.from({ length: streams }, (_, i) => send(pool, target, true, i, expectTokens)),
+  );
   const durationMs = performance.now() - started;
   const peakRssMB = sampler.stop();
   let vmHwmMB = NaN;

@@ -106,7 +106,8 @@ export function send(
       if (!error && sse) {
         if (sse.error) error = `stream error: ${sse.error}`;
         else if (!sse.done) error = 'stream ended without [DONE]';
-        else if (sse.contentTokens < expectTokens) error = `stream carried ${sse.contentTokens}/${expectTokens} content deltas`;
+        else if (sse.contentTokens < expectTokens)
+          error = `stream carried ${sse.contentTokens}/${expectTokens} content deltas`;
       }
       if (!error && !sse) {
         try {
@@ -171,7 +172,15 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
   let failures = 0;
   let firstError: string | undefined;
   let finished = 0;
-  let slowest: Outcome = { ok: true, startedAt: 0, endedAt: 0, headersAt: 0, firstContentAt: -1, contentTokens: 0, gaps: [] };
+  let slowest: Outcome = {
+    ok: true,
+    startedAt: 0,
+    endedAt: 0,
+    headersAt: 0,
+    firstContentAt: -1,
+    contentTokens: 0,
+    gaps: [],
+  };
   const serverCpuBefore = target.pid ? readCpuMs(target.pid) : NaN;
   const clientCpuBefore = process.cpuUsage();
 
@@ -184,10 +193,13 @@ export async function runLoad(pool: Dispatcher, target: Target, spec: LoadSpec):
     windowEnd = windowStart + spec.durationMs;
     // Requests still unanswered this long after the window are cut, so one stuck request
     // cannot hold the whole bench; they are reported as stalled.
-    drainTimer = setTimeout(() => {
-      stalled = inFlight.size;
-      for (const c of inFlight) c.abort(new Error('stalled past the end of the cell'));
-    }, windowEnd - performance.now() + spec.drainLimitMs);
+    drainTimer = setTimeout(
+      () => {
+        stalled = inFlight.size;
+        for (const c of inFlight) c.abort(new Error('stalled past the end of the cell'));
+      },
+      windowEnd - performance.now() + spec.drainLimitMs,
+    );
   };
   const warmupCap = setTimeout(openWindow, spec.warmupMs + spec.drainLimitMs);
 

@@ -81,7 +81,9 @@ export function summarizeProfile(file: string, top = 30): string {
     }
   }
 
-  const lines = [`${file}: ${(busy / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle; percentages of busy time`];
+  const lines = [
+    `${file}: ${(busy / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle; percentages of busy time`,
+  ];
   const print = (title: string, map: Map<string, number>): void => {
     lines.push('', title);
     for (const [name, us] of [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) {
@@ -96,7 +98,10 @@ export function summarizeProfile(file: string, top = 30): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '30' } },
+  });
   if (!positionals[0]) throw new Error('usage: profileSummary.ts <file.cpuprofile> [--top N]');
   console.log(summarizeProfile(positionals[0], Number(values.top)));
 }

@@ -12,7 +12,8 @@ function num(value: number | undefined, digits = 2): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -21,15 +22,72 @@ function loadTable(summary: CellSummary[], comparisons: Comparison[], stream: bo
     .filter((s) => s.stream === stream)
     .sort((a, b) => a.concurrency - b.concurrency || TARGET_ORDER.indexOf(a.target) - TARGET_ORDER.indexOf(b.target));
   const header = stream
-    ? ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', 'ttft p50', '+ttft', 'ttft p99', 'gap p50', 'gap p99', 'cpu/req', 'slowest', 'fail', 'stall']
-    : ['c', 'target', 'req/s', 'x proxy', 'x floor', 'p50', 'p95', 'p99', '+p50', '+p99', 'cpu/req', 'slowest', 'fail', 'stall'];
+    ? [
+        'c',
+        'target',
+        'req/s',
+        'x proxy',
+        'x floor',
+        'p50',
+        'p95',
+        'p99',
+        '+p50',
+        'ttft p50',
+        '+ttft',
+        'ttft p99',
+        'gap p50',
+        'gap p99',
+        'cpu/req',
+        'slowest',
+        'fail',
+        'stall',
+      ]
+    : [
+        'c',
+        'target',
+        'req/s',
+        'x proxy',
+        'x floor',
+        'p50',
+        'p95',
+        'p99',
+        '+p50',
+        '+p99',
+        'cpu/req',
+        'slowest',
+        'fail',
+        'stall',
+      ];
   // CPU time is read in 10 ms ticks: too coarse to divide among a handful of requests.
   const cpu = (s: CellSummary): string => (s.requests >= 100 ? num(s.serverCpuMs, 3) : '-');
   const rows = cells.map((s) => {
-    const cmp = comparisons.find((c) => c.target === s.target && c.stream === s.stream && c.concurrency === s.concurrency);
-    const base = [String(s.concurrency), s.target, num(s.rps, 0), num(cmp?.vsProxy), num(cmp?.vsFloor), num(s.p50), num(s.p95), num(s.p99), num(cmp?.addedP50)];
+    const cmp = comparisons.find(
+      (c) => c.target === s.target && c.stream === s.stream && c.concurrency === s.concurrency,
+    );
+    const base = [
+      String(s.concurrency),
+      s.target,
+      num(s.rps, 0),
+      num(cmp?.vsProxy),
+      num(cmp?.vsFloor),
+      num(s.p50),
+      num(s.p95),
+      num(s.p99),
+      num(cmp?.addedP50),
+    ];
     return stream
-      ? [...base, num(s.ttftP50), num(cmp?.addedTtftP50), num(s.ttftP99), num(s.gapP50), num(s.gapP99), cpu(s), num(s.slowestMs, 0), String(s.failures), String(s.stalled)]
+      ? [
+          ...base,
+          num(s.ttftP50),
+          num(cmp?.addedTtftP50),
+          num(s.ttftP99),
+          num(s.gapP50),
+          num(s.gapP99),
+          cpu(s),
+          num(s.slowestMs, 0),
+          String(s.failures),
+          String(s.stalled),
+        ]
       : [...base, num(cmp?.addedP99), cpu(s), num(s.slowestMs, 0), String(s.failures), String(s.stalled)];
   });
   return table(header, rows);
@@ -43,7 +101,7 @@ export function renderReport(results: BenchResults): string {
     `settings: ${settings.rounds} round(s) x ${settings.durationMs} ms per cell (+${settings.warmupMs} ms warm-up), ${settings.tokens} tokens per reply${settings.quick ? ', QUICK' : ''}`,
     'times in ms; medians over rounds; x proxy / x floor = req/s ratio; +p50 / +ttft = added over the floor;',
     'slowest = slowest single request of the cell, warm-up included; stall = requests cut 3 s after the window',
-    'cpu/req = CPU ms per request of the target\'s own process (floor: the fake; proxy: the proxy alone; gateway: the gateway)',
+    "cpu/req = CPU ms per request of the target's own process (floor: the fake; proxy: the proxy alone; gateway: the gateway)",
     '',
   );
   const comparisons = [...results.comparisons, ...results.proxyComparisons];
@@ -71,7 +129,9 @@ export function renderReport(results: BenchResults): string {
   for (const b of results.budget) {
     const op = b.unit === 'x' ? '>=' : '<=';
     const value = Number.isNaN(b.measured) ? 'not measured' : `${num(b.measured)} ${b.unit}`;
-    out.push(`  ${b.pass ? 'PASS' : 'MISS'}  ${b.line}: ${value} (${op} ${b.limit} ${b.unit})${b.note ? `  [${b.note}]` : ''}`);
+    out.push(
+      `  ${b.pass ? 'PASS' : 'MISS'}  ${b.line}: ${value} (${op} ${b.limit} ${b.unit})${b.note ? `  [${b.note}]` : ''}`,
+    );
   }
   return out.join('\n');
 }

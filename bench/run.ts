@@ -13,7 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'undici';
 import { checkBudget } from './budget.js';
-import { compare, GATEWAY_TARGETS, summarize, type BenchResults, type BenchSettings, type Machine } from './benchResults.js';
+import {
+  compare,
+  GATEWAY_TARGETS,
+  summarize,
+  type BenchResults,
+  type BenchSettings,
+  type Machine,
+} from './benchResults.js';
 import { gatewayTarget, measureStartup, startGateway, type Gateway, type StartupSample } from './gatewayProcess.js';
 import { holdStreams, type HeldStreamsResult } from './heldStreams.js';
 import { openPool, runLoad, type CellResult, type Target } from './loadGenerator.js';
@@ -72,7 +79,9 @@ function machine(): Machine {
 }
 
 function directTarget(name: string, server: ServerProcess, profile: ProfileName): Target {
-  const bodies = [false, true].map((stream) => JSON.stringify({ model: profile, messages: [{ role: 'user', content: 'hi' }], stream }));
+  const bodies = [false, true].map((stream) =>
+    JSON.stringify({ model: profile, messages: [{ role: 'user', content: 'hi' }], stream }),
+  );
   return {
     name,
     origin: server.origin,
@@ -94,7 +103,11 @@ const stopAll = async (): Promise<void> => {
 };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
-async function withGateway<T>(fakeOrigin: string, use: (gateway: Gateway) => Promise<T>, cpuProfDir?: string): Promise<T> {
+async function withGateway<T>(
+  fakeOrigin: string,
+  use: (gateway: Gateway) => Promise<T>,
+  cpuProfDir?: string,
+): Promise<T> {
   const gateway = await startGateway(cpuProfDir ? { fakeOrigin, cpuProfDir } : { fakeOrigin });
   const handle = { stop: () => gateway.dispose() };
   running.push(handle);
@@ -150,7 +163,9 @@ async function main(): Promise<void> {
       }
       progress(`start-up: ${results.startup.map((s) => `${s.firstCompletionMs.toFixed(0)} ms`).join(', ')}`);
       gateway = await startGateway(
-        flags['cpu-prof'] ? { fakeOrigin: fake.origin, cpuProfDir: path.resolve(flags.out!, 'prof') } : { fakeOrigin: fake.origin },
+        flags['cpu-prof']
+          ? { fakeOrigin: fake.origin, cpuProfDir: path.resolve(flags.out!, 'prof') }
+          : { fakeOrigin: fake.origin },
       );
       running.push({ stop: () => gateway!.dispose() });
       await measureStartup(gateway, 0);
@@ -164,8 +179,14 @@ async function main(): Promise<void> {
   const fastTargets: Target[] = [directTarget('floor', fake, 'fast'), directTarget('proxy', proxy, 'fast')];
   const slowTargets: Target[] = [directTarget('floor', fake, 'slow'), directTarget('proxy', proxy, 'slow')];
   if (gateway) {
-    fastTargets.push(gatewayTarget(gateway, 'gateway', undefined, false), gatewayTarget(gateway, 'gateway-user', undefined, true));
-    slowTargets.push(gatewayTarget(gateway, 'gateway', 'slow', false), gatewayTarget(gateway, 'gateway-user', 'slow', true));
+    fastTargets.push(
+      gatewayTarget(gateway, 'gateway', undefined, false),
+      gatewayTarget(gateway, 'gateway-user', undefined, true),
+    );
+    slowTargets.push(
+      gatewayTarget(gateway, 'gateway', 'slow', false),
+      gatewayTarget(gateway, 'gateway-user', 'slow', true),
+    );
   }
   const pools = new Map<string, Pool>();
   const poolFor = (origin: string): Pool => {
@@ -183,7 +204,14 @@ async function main(): Promise<void> {
 
   for (const target of fastTargets) {
     for (const stream of [false, true]) {
-      await runLoad(poolFor(target.origin), target, { stream, concurrency: 16, warmupMs: 0, durationMs: quick ? 200 : 500, expectTokens: settings.tokens, drainLimitMs });
+      await runLoad(poolFor(target.origin), target, {
+        stream,
+        concurrency: 16,
+        warmupMs: 0,
+        durationMs: quick ? 200 : 500,
+        expectTokens: settings.tokens,
+        drainLimitMs,
+      });
     }
   }
 
@@ -233,16 +261,30 @@ async function main(): Promise<void> {
     try {
       results.memory = await withGateway(fake.origin, async (g) => {
         results.startup.push(await measureStartup(g, quick ? 300 : 1000));
-        return holdStreams(g.pid, gatewayTarget(g, 'gateway', 'hold', false), fake.origin, settings.streams, settings.tokens);
+        return holdStreams(
+          g.pid,
+          gatewayTarget(g, 'gateway', 'hold', false),
+          fake.origin,
+          settings.streams,
+          settings.tokens,
+        );
       });
-      progress(`open streams: ${results.memory.completed}/${results.memory.streams} completed, peak RSS ${results.memory.peakRssMB.toFixed(1)} MB`);
+      progress(
+        `open streams: ${results.memory.completed}/${results.memory.streams} completed, peak RSS ${results.memory.peakRssMB.toFixed(1)} MB`,
+      );
     } catch (error) {
       results.gatewayError ??= error instanceof Error ? error.message : String(error);
     }
   }
   let proxyMemory: HeldStreamsResult | undefined;
   try {
-    proxyMemory = await holdStreams(proxy.pid, directTarget('proxy', proxy, 'hold'), fake.origin, settings.streams, settings.tokens);
+    proxyMemory = await holdStreams(
+      proxy.pid,
+      directTarget('proxy', proxy, 'hold'),
+      fake.origin,
+      settings.streams,
+      settings.tokens,
+    );
   } catch (error) {
     progress(`proxy open streams failed: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -261,7 +303,9 @@ async function main(): Promise<void> {
   mkdirSync(flags.out!, { recursive: true });
   const file = path.resolve(flags.out!, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ ...results, proxyIdleRssMB, proxyMemory }, null, 2)}\n`);
-  process.stdout.write(`\n${report}\n${reference}\n\nfigures: ${path.relative(process.cwd(), file)} (${results.totalSeconds.toFixed(0)} s)\n`);
+  process.stdout.write(
+    `\n${report}\n${reference}\n\nfigures: ${path.relative(process.cwd(), file)} (${results.totalSeconds.toFixed(0)} s)\n`,
+  );
 }
 
 try {

@@ -54,7 +54,11 @@ export function spawnServer(options: SpawnOptions): Promise<ServerProcess> {
     let pending = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${options.name} did not print its listening line in ${options.timeoutMs ?? 15_000} ms:\n${output()}`));
+      reject(
+        new Error(
+          `${options.name} did not print its listening line in ${options.timeoutMs ?? 15_000} ms:\n${output()}`,
+        ),
+      );
     }, options.timeoutMs ?? 15_000);
     const onStdout = (data: Buffer): void => {
       const text = data.toString('utf8');

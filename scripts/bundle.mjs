@@ -24,5 +24,7 @@ await build({
   keepNames: true,
   logLevel: 'warning',
   // Bundled CommonJS packages (ws, commander...) call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __openclawRequire } from 'node:module'; const require = __openclawRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __openclawRequire } from 'node:module'; const require = __openclawRequire(import.meta.url);",
+  },
 });

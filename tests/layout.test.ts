@@ -14,7 +14,9 @@ describe('layout', () => {
   it('keeps src/ outside src/node/ free of node: imports (edge-runtime safe)', () => {
     const core = files(join(ROOT, 'src')).filter((f) => !relative(join(ROOT, 'src'), f).startsWith('node/'));
     expect(core.length).toBeGreaterThan(10);
-    const offenders = core.filter((f) => /from\s+['"](node:|fs|path|http|net|os|child_process|better-sqlite3|ws)['"/]/.test(readFileSync(f, 'utf8')));
+    const offenders = core.filter((f) =>
+      /from\s+['"](node:|fs|path|http|net|os|child_process|better-sqlite3|ws)['"/]/.test(readFileSync(f, 'utf8')),
+    );
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
 });

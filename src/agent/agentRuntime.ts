@@ -6,8 +6,22 @@ import type { AgentDefinition, AgentRegistry } from './agents.js';
 import { mergeConversation } from './conversation.js';
 import { EventStream } from './eventStream.js';
 import { RunFailure, type RunError, type RunEvent, type RunResult, type StopReason } from './events.js';
-import { addUsage, ZERO_USAGE, type ChatMessage, type ToolCall, type ToolChoice, type ToolSpec, type Usage } from './messages.js';
-import { DEFAULT_RETRY, failureAfterFirstEvent, openModelStream, resolveModels, type RetryPolicy } from './modelCall.js';
+import {
+  addUsage,
+  ZERO_USAGE,
+  type ChatMessage,
+  type ToolCall,
+  type ToolChoice,
+  type ToolSpec,
+  type Usage,
+} from './messages.js';
+import {
+  DEFAULT_RETRY,
+  failureAfterFirstEvent,
+  openModelStream,
+  resolveModels,
+  type RetryPolicy,
+} from './modelCall.js';
 import type { AgentRuntime, RunHandle, RunInput } from './runtime.js';
 import { composeSystemPrompt, createSystemPrompts } from './systemPrompt.js';
 import { toolsForAgent } from './tools/builtinTools.js';
@@ -32,7 +46,11 @@ interface AgentPlan {
   models: ResolvedModel[];
 }
 
-type RunEventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'runId' | 'seq' | 'ts' | 'sessionKey'> : never) : never;
+type RunEventBody = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'runId' | 'seq' | 'ts' | 'sessionKey'>
+    : never
+  : never;
 
 type Outcome = { ok: true; stopReason: StopReason } | { ok: false; error: RunError };
 
@@ -136,7 +154,8 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     arm(): void {
       const outer = this.input.signal;
       if (outer !== undefined) {
-        const onAbort = (): void => void this.abort({ code: 'aborted', message: reasonText(outer.reason) ?? 'run aborted' });
+        const onAbort = (): void =>
+          void this.abort({ code: 'aborted', message: reasonText(outer.reason) ?? 'run aborted' });
         if (outer.aborted) onAbort();
         else {
           outer.addEventListener('abort', onAbort, { once: true });
@@ -190,7 +209,10 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     #errorFrom(err: unknown): RunError {
       if (this.#abortError !== undefined) return this.#abortError;
       if (err instanceof RunFailure) return err.error;
-      log.log('error', 'run failed unexpectedly', { runId: this.runId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      log.log('error', 'run failed unexpectedly', {
+        runId: this.runId,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
       return { code: 'internal', message: 'internal error' };
     }
 
@@ -236,7 +258,8 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
 
       const clientTools = input.toolChoice === 'none' ? [] : declared;
       const tools = clientTools.length === 0 ? plan.toolSpecs : [...plan.toolSpecs, ...clientTools];
-      let toolChoice: ToolChoice | undefined = tools.length === 0 || input.toolChoice === 'none' ? undefined : input.toolChoice;
+      let toolChoice: ToolChoice | undefined =
+        tools.length === 0 || input.toolChoice === 'none' ? undefined : input.toolChoice;
       const produced: ChatMessage[] = [];
       let stopReason: StopReason;
 
@@ -257,7 +280,13 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
           if (call.client) continue;
           const outcome = await this.#runTool(call);
           this.throwIfAborted();
-          this.emit({ type: 'tool.result', callId: call.id, name: call.name, result: outcome.output, isError: outcome.isError });
+          this.emit({
+            type: 'tool.result',
+            callId: call.id,
+            name: call.name,
+            result: outcome.output,
+            isError: outcome.isError,
+          });
           stepMessages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: outcome.output });
         }
         produced.push(...stepMessages);
@@ -282,7 +311,11 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         try {
           await store.appendTurn(this.sessionKey, this.agentId, fresh.concat(produced), this.usage);
         } catch (err) {
-          log.log('error', 'could not store the session turn', { runId: this.runId, sessionKey: this.sessionKey, error: String(err) });
+          log.log('error', 'could not store the session turn', {
+            runId: this.runId,
+            sessionKey: this.sessionKey,
+            error: String(err),
+          });
           throw new RunFailure({ code: 'internal', message: 'could not store the session turn' });
         }
       }
@@ -318,7 +351,13 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
             };
             byIndex.set(event.index, call);
             calls.push(call);
-            this.emit({ type: 'tool.start', index: event.index, callId: call.id, name: call.name, client: call.client });
+            this.emit({
+              type: 'tool.start',
+              index: event.index,
+              callId: call.id,
+              name: call.name,
+              client: call.client,
+            });
             return undefined;
           }
           case 'toolcall_delta': {
@@ -366,9 +405,14 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       } catch {
         return toolError('arguments are not valid JSON');
       }
-      if (typeof args !== 'object' || args === null || Array.isArray(args)) return toolError('arguments must be a JSON object');
+      if (typeof args !== 'object' || args === null || Array.isArray(args))
+        return toolError('arguments must be a JSON object');
       try {
-        return await tool.run(args as Record<string, unknown>, { agent: this.plan.agent, workspace, signal: this.signal });
+        return await tool.run(args as Record<string, unknown>, {
+          agent: this.plan.agent,
+          workspace,
+          signal: this.signal,
+        });
       } catch (err) {
         log.log('warn', 'tool failed', { runId: this.runId, tool: call.name, error: String(err) });
         return toolError(`${call.name} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -381,7 +425,8 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     if (input.messages.length === 0) invalid('messages must hold at least one message', 'messages');
     const names = new Set<string>();
     for (const tool of input.clientTools ?? []) {
-      if (plan.tools.has(tool.name)) invalid(`tool name "${tool.name}" is taken by a built-in tool of this agent`, 'tools');
+      if (plan.tools.has(tool.name))
+        invalid(`tool name "${tool.name}" is taken by a built-in tool of this agent`, 'tools');
       if (names.has(tool.name)) invalid(`tool name "${tool.name}" is declared twice`, 'tools');
       names.add(tool.name);
     }
@@ -394,7 +439,8 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
   return {
     start(input) {
       const plan = planFor(input.agentId);
-      if (plan === undefined) throw new RunFailure({ code: 'unknown_agent', message: `unknown agent "${input.agentId}"` });
+      if (plan === undefined)
+        throw new RunFailure({ code: 'unknown_agent', message: `unknown agent "${input.agentId}"` });
       validate(input, plan);
       const runId = input.runId ?? `run_${globalThis.crypto.randomUUID()}`;
       if (active.has(runId)) invalid(`run id "${runId}" is already in use`, 'runId');

@@ -73,7 +73,8 @@ function turnsOf(messages: readonly ChatMessage[], serverIds: ReadonlySet<string
   let ids: string[] = [];
   let end = 0;
   const closeAssistant = (): void => {
-    if (inAssistant && (text !== '' || ids.length > 0)) turns.push({ key: `assistant\u0000${text}\u0000${ids.join(',')}`, end });
+    if (inAssistant && (text !== '' || ids.length > 0))
+      turns.push({ key: `assistant\u0000${text}\u0000${ids.join(',')}`, end });
     inAssistant = false;
     text = '';
     ids = [];

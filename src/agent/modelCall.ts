@@ -25,7 +25,12 @@ export interface OpenedModelStream {
 }
 
 /** The agent's models that resolve, primary first; the others are reported once and skipped. */
-export function resolveModels(registry: ModelRegistry, refs: readonly string[], log: Logger, agentId: string): ResolvedModel[] {
+export function resolveModels(
+  registry: ModelRegistry,
+  refs: readonly string[],
+  log: Logger,
+  agentId: string,
+): ResolvedModel[] {
   const models: ResolvedModel[] = [];
   for (const ref of refs) {
     const model = registry.resolve(ref);
@@ -56,7 +61,9 @@ export async function openModelStream(
     for (let attempt = 0; ; attempt++) {
       let rest: AsyncIterator<ModelEvent> | undefined;
       try {
-        rest = registry.stream(model)({ ...request, model })[Symbol.asyncIterator]();
+        rest = registry
+          .stream(model)({ ...request, model })
+          [Symbol.asyncIterator]();
         const first = await rest.next();
         if (first.done) throw new ProviderError('connection', 'model stream ended without any event');
         return { model, first: first.value, rest };
@@ -67,7 +74,12 @@ export async function openModelStream(
         const retryable = err instanceof ProviderError && err.retryable;
         if (retryable && attempt < maxRetries) {
           const delayMs = backoff(policy, attempt);
-          log.log('debug', 'model call failed; retrying', { model: model.ref, attempt: attempt + 1, delayMs, error: describe(err) });
+          log.log('debug', 'model call failed; retrying', {
+            model: model.ref,
+            attempt: attempt + 1,
+            delayMs,
+            error: describe(err),
+          });
           await sleep(delayMs, signal);
           continue;
         }
@@ -79,7 +91,8 @@ export async function openModelStream(
   }
   throw new RunFailure({
     code: 'provider',
-    message: candidates.length === 0 ? 'no configured model for this agent' : `model call failed (${failures.join('; ')})`,
+    message:
+      candidates.length === 0 ? 'no configured model for this agent' : `model call failed (${failures.join('; ')})`,
     status: last instanceof ProviderError ? last.status : undefined,
     afterFirstToken: false,
   });

@@ -31,11 +31,15 @@ export function resolveAuth(config: GatewayConfig, env: AuthEnv, generateToken: 
       return { mode };
     case 'password':
       if (password === undefined) {
-        throw new AuthConfigError('gateway.auth.mode is "password" but no password is set (gateway.auth.password or OPENCLAW_GATEWAY_PASSWORD)');
+        throw new AuthConfigError(
+          'gateway.auth.mode is "password" but no password is set (gateway.auth.password or OPENCLAW_GATEWAY_PASSWORD)',
+        );
       }
       return { mode, secret: password };
     case 'token':
-      return token === undefined ? { mode, secret: generateToken(), generated: true } : { mode, secret: token, generated: false };
+      return token === undefined
+        ? { mode, secret: generateToken(), generated: true }
+        : { mode, secret: token, generated: false };
   }
 }
 

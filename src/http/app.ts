@@ -70,10 +70,14 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
       // Hono's own exceptions (malformed JSON from the validator...) carry plain text: reshape them on /v1.
       // A ready response of the same status is sent as it is: getResponse() would re-wrap its body in a stream.
       if (err.res && err.res.status === err.status) res = err.res;
-      else res = err.res || !isOpenAiPath(c.req.path) ? err.getResponse() : errorResponse(fromStatus(err.status, err.message));
+      else
+        res =
+          err.res || !isOpenAiPath(c.req.path) ? err.getResponse() : errorResponse(fromStatus(err.status, err.message));
     } else {
       ctx.log.log('error', 'unhandled error', { requestId: c.get('requestId'), error: String(err) });
-      res = isOpenAiPath(c.req.path) ? errorResponse({ kind: 'internal' }) : new Response('Internal Server Error', { status: 500 });
+      res = isOpenAiPath(c.req.path)
+        ? errorResponse({ kind: 'internal' })
+        : new Response('Internal Server Error', { status: 500 });
     }
     // A fresh Response does not carry headers set earlier by middleware.
     const id = c.get('requestId');

@@ -27,7 +27,11 @@ export function bufferedBody(options: BufferedBodyOptions): MiddlewareHandler {
   if (read === undefined) return bodyLimit({ maxSize, onError });
   return async function bufferedBodyMiddleware(c, next) {
     const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined && parseInt(length || '0', 10) > maxSize) {
+    if (
+      length !== undefined &&
+      c.req.header('transfer-encoding') === undefined &&
+      parseInt(length || '0', 10) > maxSize
+    ) {
       return onError(c);
     }
     let body: Promise<string>;

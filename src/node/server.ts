@@ -48,7 +48,8 @@ export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['
     case 'lan':
       return '0.0.0.0';
     case 'custom':
-      if (!config.gateway.customBindHost) throw new StartupError('gateway.bind is "custom" but gateway.customBindHost is not set');
+      if (!config.gateway.customBindHost)
+        throw new StartupError('gateway.bind is "custom" but gateway.customBindHost is not set');
       return config.gateway.customBindHost;
   }
 }
@@ -62,7 +63,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const { ctx } = controls;
   if (ctx.auth.mode === 'none' && host !== '127.0.0.1') {
     await ctx.store.close();
-    throw new StartupError(`refusing to bind the gateway to ${host} without auth (gateway.auth.mode is "none"); use bind loopback or set a token`);
+    throw new StartupError(
+      `refusing to bind the gateway to ${host} without auth (gateway.auth.mode is "none"); use bind loopback or set a token`,
+    );
   }
 
   const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
@@ -73,9 +76,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const ip = clientIp(c);
     const verdict = ctx.limiter.check(ip);
     if (verdict.locked) {
-      return c.json({ error: { message: 'Too many failed authentication attempts. Please try again later.', type: 'rate_limited' } }, 429, {
-        'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)),
-      });
+      return c.json(
+        {
+          error: { message: 'Too many failed authentication attempts. Please try again later.', type: 'rate_limited' },
+        },
+        429,
+        {
+          'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)),
+        },
+      );
     }
     const { createSocket } = ws;
     return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip }))(c, next);
@@ -95,7 +104,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   };
   type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   const loadWebSocket = async (): Promise<UpgradeListener> => {
-    const [{ createNodeWebSocket }, { createGatewaySocket }] = await Promise.all([import('@hono/node-ws'), import('../ws/gatewaySocket.js')]);
+    const [{ createNodeWebSocket }, { createGatewaySocket }] = await Promise.all([
+      import('@hono/node-ws'),
+      import('../ws/gatewaySocket.js'),
+    ]);
     const nodeWs = createNodeWebSocket({ app });
     // ws reads this at each upgrade: without it a client could make us buffer a 100 MiB message
     // before the protocol's own size checks run.

@@ -115,7 +115,10 @@ function settle<T>(read: Promise<T>): Promise<T> {
 }
 
 /** The body's chunks, with a mid-body failure reported the way fetch reports it. */
-function fetchLikeBody(data: Dispatcher.ResponseData['body'], signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
+function fetchLikeBody(
+  data: Dispatcher.ResponseData['body'],
+  signal: AbortSignal | undefined,
+): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator]() {
       const chunks = data[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;

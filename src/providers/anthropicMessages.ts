@@ -10,7 +10,14 @@ import type {
   ToolChoice as AnthropicToolChoice,
   ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages';
-import { ZERO_USAGE, type ChatMessage, type ContentPart, type ToolChoice, type ToolSpec, type Usage } from '../agent/messages.js';
+import {
+  ZERO_USAGE,
+  type ChatMessage,
+  type ContentPart,
+  type ToolChoice,
+  type ToolSpec,
+  type Usage,
+} from '../agent/messages.js';
 import { IdleWatchdog } from './idleWatchdog.js';
 import {
   connectionFailure,

@@ -7,7 +7,14 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
-import { ZERO_USAGE, type ChatMessage, type ContentPart, type ToolChoice, type ToolSpec, type Usage } from '../agent/messages.js';
+import {
+  ZERO_USAGE,
+  type ChatMessage,
+  type ContentPart,
+  type ToolChoice,
+  type ToolSpec,
+  type Usage,
+} from '../agent/messages.js';
 import { IdleWatchdog } from './idleWatchdog.js';
 import {
   connectionFailure,
@@ -43,7 +50,9 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
     const watchdog = new IdleWatchdog(request.signal, settings.idleTimeoutMs);
     const ctx: FailureContext = { ref: request.model.ref, apiKey: settings.apiKey, signal: request.signal, watchdog };
     try {
-      const stream = await client.chat.completions.create(toParams(request, maxTokensField), { signal: watchdog.signal });
+      const stream = await client.chat.completions.create(toParams(request, maxTokensField), {
+        signal: watchdog.signal,
+      });
       const toolIndex = new ToolIndex();
       let finish: ChatCompletionChunk.Choice['finish_reason'] = null;
       let usage: Usage | undefined;
@@ -79,7 +88,10 @@ function isOpenAIHost(baseUrl: string): boolean {
   }
 }
 
-function toParams(request: ModelRequest, maxTokensField: 'max_tokens' | 'max_completion_tokens'): ChatCompletionCreateParamsStreaming {
+function toParams(
+  request: ModelRequest,
+  maxTokensField: 'max_tokens' | 'max_completion_tokens',
+): ChatCompletionCreateParamsStreaming {
   const { sampling } = request;
   const params: ChatCompletionCreateParamsStreaming = {
     model: request.model.model,
@@ -196,7 +208,10 @@ function choiceEvents(choice: ChatCompletionChunk.Choice, tools: ToolIndex): Mod
   return events;
 }
 
-function toReason(finish: NonNullable<ChatCompletionChunk.Choice['finish_reason']>, toolCalls: number): 'stop' | 'length' | 'tool_calls' {
+function toReason(
+  finish: NonNullable<ChatCompletionChunk.Choice['finish_reason']>,
+  toolCalls: number,
+): 'stop' | 'length' | 'tool_calls' {
   if (finish === 'length') return 'length';
   // Some compatible servers say `stop` after streaming tool calls.
   if (finish === 'tool_calls' || finish === 'function_call' || toolCalls > 0) return 'tool_calls';
@@ -214,13 +229,13 @@ function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
   };
 }
 
-
 function toProviderError(error: unknown, ctx: FailureContext): ProviderError {
   if (error instanceof ProviderError) return error;
   const stopped = interruption(ctx);
   if (stopped) return stopped;
   if (error instanceof OpenAI.APIConnectionError) return connectionFailure(ctx, describe(error));
-  if (error instanceof OpenAI.APIError) return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message));
+  if (error instanceof OpenAI.APIError)
+    return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message));
   // Anything else mid-stream (a cut socket surfaces as undici's `TypeError: terminated`) is a broken connection.
   return connectionFailure(ctx, describe(error));
 }

@@ -25,7 +25,10 @@ export function safeMessage(message: string, apiKey: string | undefined): string
 /** The request was stopped on our side: by the idle watchdog or by the run. */
 export function interruption(ctx: FailureContext): ProviderError | undefined {
   if (ctx.watchdog.timedOut) {
-    return new ProviderError('idle_timeout', `${ctx.ref}: no data from the provider for ${ctx.watchdog.idleMs / 1000} s`);
+    return new ProviderError(
+      'idle_timeout',
+      `${ctx.ref}: no data from the provider for ${ctx.watchdog.idleMs / 1000} s`,
+    );
   }
   if (ctx.signal.aborted) return new ProviderError('aborted', `${ctx.ref}: request aborted`);
   return undefined;

@@ -15,7 +15,12 @@ const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 /** Providers that exist without any config; `models.providers.<id>` overrides them field by field. */
 const BUILT_IN_PROVIDERS: Record<string, ProviderConfig> = {
   openai: { api: 'openai-completions', baseUrl: 'https://api.openai.com/v1', apiKey: '${OPENAI_API_KEY}', models: [] },
-  anthropic: { api: 'anthropic-messages', baseUrl: 'https://api.anthropic.com', apiKey: '${ANTHROPIC_API_KEY}', models: [] },
+  anthropic: {
+    api: 'anthropic-messages',
+    baseUrl: 'https://api.anthropic.com',
+    apiKey: '${ANTHROPIC_API_KEY}',
+    models: [],
+  },
   ollama: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:11434/v1', models: [] },
 };
 
@@ -133,7 +138,11 @@ const PROTOCOLS: Record<ProviderConfig['api'], () => Promise<(settings: Provider
   'anthropic-messages': () => import('./anthropicMessages.js').then((m) => m.anthropicMessages),
 };
 
-function buildStream(entry: ProviderEntry, options: ModelRegistryOptions, onLoaded: (stream: StreamFunction) => void): StreamFunction {
+function buildStream(
+  entry: ProviderEntry,
+  options: ModelRegistryOptions,
+  onLoaded: (stream: StreamFunction) => void,
+): StreamFunction {
   if (entry.missingKey !== undefined) {
     const message = `${entry.id}: no API key configured (set ${entry.missingKey})`;
     return async function* missingKey() {

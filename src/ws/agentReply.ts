@@ -23,7 +23,9 @@ export interface AgentFinalPayload {
   };
 }
 
-export type AgentFinal = { ok: true; payload: AgentFinalPayload } | { ok: false; payload: AgentFinalPayload; error: ErrorShape };
+export type AgentFinal =
+  | { ok: true; payload: AgentFinalPayload }
+  | { ok: false; payload: AgentFinalPayload; error: ErrorShape };
 
 /** An aborted run is a normal end (`status: "ok"`, `meta.aborted`), as in OpenClaw; errors carry a code too. */
 export function agentFinal(result: RunResult): AgentFinal {
@@ -63,13 +65,23 @@ export function agentFinal(result: RunResult): AgentFinal {
 export function runErrorShape(error: RunError): ErrorShape {
   switch (error.code) {
     case 'busy':
-      return { code: 'UNAVAILABLE', message: error.message, details: { code: 'AGENT_BUSY' }, retryable: true, retryAfterMs: error.retryAfterMs };
+      return {
+        code: 'UNAVAILABLE',
+        message: error.message,
+        details: { code: 'AGENT_BUSY' },
+        retryable: true,
+        retryAfterMs: error.retryAfterMs,
+      };
     case 'timeout':
       return { code: 'AGENT_TIMEOUT', message: error.message, retryable: true };
     case 'aborted':
       return { code: 'UNAVAILABLE', message: error.message };
     case 'invalid_request':
-      return { code: 'INVALID_REQUEST', message: error.message, details: { code: 'INVALID_PARAMS', ...(error.param ? { param: error.param } : {}) } };
+      return {
+        code: 'INVALID_REQUEST',
+        message: error.message,
+        details: { code: 'INVALID_PARAMS', ...(error.param ? { param: error.param } : {}) },
+      };
     case 'unknown_agent':
       return { code: 'INVALID_REQUEST', message: error.message, details: { code: 'UNKNOWN_AGENT' } };
     case 'provider': {

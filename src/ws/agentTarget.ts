@@ -14,13 +14,24 @@ export interface AgentTarget {
  * Which agent and session a WS or CLI turn runs on: an explicit `agentId`, else the one a
  * `agent:<id>:...` session key names, else the default; without a key, the agent's main session.
  */
-export function resolveAgentTarget(agents: AgentRegistry, input: { agentId?: string; sessionKey?: string }): AgentTarget {
+export function resolveAgentTarget(
+  agents: AgentRegistry,
+  input: { agentId?: string; sessionKey?: string },
+): AgentTarget {
   const { sessionKey } = input;
   if (sessionKey !== undefined && !SESSION_KEY.test(sessionKey)) {
-    throw invalidRequest('sessionKey must be 1-512 characters of [A-Za-z0-9_:./-]', { code: 'INVALID_PARAMS', param: 'sessionKey' });
+    throw invalidRequest('sessionKey must be 1-512 characters of [A-Za-z0-9_:./-]', {
+      code: 'INVALID_PARAMS',
+      param: 'sessionKey',
+    });
   }
   const fromKey = sessionKey === undefined ? undefined : AGENT_PREFIX.exec(sessionKey)?.[1];
-  const requested = input.agentId !== undefined ? normalizeAgentId(input.agentId) : fromKey !== undefined ? normalizeAgentId(fromKey) : undefined;
+  const requested =
+    input.agentId !== undefined
+      ? normalizeAgentId(input.agentId)
+      : fromKey !== undefined
+        ? normalizeAgentId(fromKey)
+        : undefined;
   const agentId = requested ?? agents.defaultId;
   if (agents.get(agentId) === undefined) {
     throw new GatewayError({
@@ -30,7 +41,10 @@ export function resolveAgentTarget(agents: AgentRegistry, input: { agentId?: str
     });
   }
   if (fromKey !== undefined && input.agentId !== undefined && normalizeAgentId(fromKey) !== agentId) {
-    throw invalidRequest(`sessionKey belongs to agent "${fromKey}", not "${agentId}"`, { code: 'INVALID_PARAMS', param: 'sessionKey' });
+    throw invalidRequest(`sessionKey belongs to agent "${fromKey}", not "${agentId}"`, {
+      code: 'INVALID_PARAMS',
+      param: 'sessionKey',
+    });
   }
   return { agentId, sessionKey: sessionKey ?? `agent:${agentId}:main` };
 }

@@ -1,7 +1,14 @@
 import type { WSContext, WSMessageReceive } from 'hono/ws';
 import type { GatewayContext } from '../context.js';
 import { CloseCode, closeReason, type ErrorShape } from './errorCodes.js';
-import { GATEWAY_EVENTS, requestFrameSchema, type GatewayEventName, type HelloOk, type OperatorScope, type ServerFrame } from './frames.js';
+import {
+  GATEWAY_EVENTS,
+  requestFrameSchema,
+  type GatewayEventName,
+  type HelloOk,
+  type OperatorScope,
+  type ServerFrame,
+} from './frames.js';
 import type { BroadcastTarget, GatewayHub } from './gatewayHub.js';
 import { evaluateConnect } from './handshake.js';
 import { healthSnapshot } from './methods/health.js';
@@ -51,7 +58,11 @@ export class GatewayConnection implements BroadcastTarget {
   open(): void {
     const { connectTimeoutMs } = this.ctx.config.gateway.ws;
     this.connectTimer = setTimeout(() => this.close(CloseCode.policyViolation, 'connect timeout'), connectTimeoutMs);
-    this.send({ type: 'event', event: 'connect.challenge', payload: { nonce: globalThis.crypto.randomUUID(), ts: Date.now() } });
+    this.send({
+      type: 'event',
+      event: 'connect.challenge',
+      payload: { nonce: globalThis.crypto.randomUUID(), ts: Date.now() },
+    });
   }
 
   receive(data: WSMessageReceive): void {
@@ -60,10 +71,16 @@ export class GatewayConnection implements BroadcastTarget {
     const preConnect = this.state !== 'connected';
     if (typeof data !== 'string') {
       if (preConnect) return this.close(CloseCode.policyViolation, 'binary frames are not supported');
-      return this.send({ type: 'res', id: 'invalid', ok: false, error: invalidFrame('binary frames are not supported; send JSON text') });
+      return this.send({
+        type: 'res',
+        id: 'invalid',
+        ok: false,
+        error: invalidFrame('binary frames are not supported; send JSON text'),
+      });
     }
     const size = utf8Length(data, preConnect ? limits.preAuthMaxBytes : limits.maxPayload);
-    if (preConnect && size > limits.preAuthMaxBytes) return this.close(CloseCode.policyViolation, 'pre-connect frame too large');
+    if (preConnect && size > limits.preAuthMaxBytes)
+      return this.close(CloseCode.policyViolation, 'pre-connect frame too large');
     if (size > limits.maxPayload) return this.close(CloseCode.messageTooBig, 'frame too large');
 
     switch (this.state) {
@@ -71,7 +88,8 @@ export class GatewayConnection implements BroadcastTarget {
         return this.receiveConnect(data);
       case 'connecting':
         this.queuedBytes += size;
-        if (this.queuedBytes > limits.preAuthMaxBytes) return this.close(CloseCode.policyViolation, 'pre-connect frames too large');
+        if (this.queuedBytes > limits.preAuthMaxBytes)
+          return this.close(CloseCode.policyViolation, 'pre-connect frames too large');
         this.queued.push(data);
         return;
       case 'connected':
@@ -95,7 +113,12 @@ export class GatewayConnection implements BroadcastTarget {
     const frame = requestFrameSchema.safeParse(parseJson(data));
     if (!frame.success || frame.data.method !== 'connect') {
       if (frame.success) {
-        this.send({ type: 'res', id: frame.data.id, ok: false, error: invalidFrame('the first request must be connect') });
+        this.send({
+          type: 'res',
+          id: frame.data.id,
+          ok: false,
+          error: invalidFrame('the first request must be connect'),
+        });
       }
       return this.close(CloseCode.policyViolation, 'first frame must be a connect request');
     }
@@ -111,7 +134,11 @@ export class GatewayConnection implements BroadcastTarget {
     const verdict = await evaluateConnect(params, this.ctx, this.hub, this.ip);
     if (this.state === 'closed') return;
     if (verdict.kind === 'refused') {
-      this.ctx.log.log('info', 'ws: connect refused', { connId: this.connId, ip: this.ip, reason: verdict.error.details?.code ?? verdict.error.code });
+      this.ctx.log.log('info', 'ws: connect refused', {
+        connId: this.connId,
+        ip: this.ip,
+        reason: verdict.error.details?.code ?? verdict.error.code,
+      });
       this.send({ type: 'res', id, ok: false, error: verdict.error });
       return this.close(verdict.close.code, verdict.close.reason);
     }
@@ -132,14 +159,28 @@ export class GatewayConnection implements BroadcastTarget {
         health,
         stateVersion: { presence: 0, health: 0 },
         uptimeMs: Date.now() - this.ctx.startedAt,
-        sessionDefaults: { defaultAgentId, mainKey: 'main', mainSessionKey: `agent:${defaultAgentId}:main`, scope: 'per-sender' },
+        sessionDefaults: {
+          defaultAgentId,
+          mainKey: 'main',
+          mainSessionKey: `agent:${defaultAgentId}:main`,
+          scope: 'per-sender',
+        },
       },
       auth: { method: this.ctx.auth.mode, role: 'operator', scopes: verdict.scopes },
-      policy: { maxPayload: limits.maxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
+      policy: {
+        maxPayload: limits.maxPayload,
+        maxBufferedBytes: limits.maxBufferedBytes,
+        tickIntervalMs: limits.tickIntervalMs,
+      },
     };
     this.state = 'connected';
     this.hub.connections.add(this);
-    this.ctx.log.log('info', 'ws: client connected', { connId: this.connId, ip: this.ip, client: this.clientLabel, protocol: verdict.protocol });
+    this.ctx.log.log('info', 'ws: client connected', {
+      connId: this.connId,
+      ip: this.ip,
+      client: this.clientLabel,
+      protocol: verdict.protocol,
+    });
     this.send({ type: 'res', id, ok: true, payload: hello });
     this.tickTimer = setInterval(() => this.sendEvent('tick', { ts: Date.now() }), limits.tickIntervalMs);
     const pending = this.queued.splice(0);
@@ -151,8 +192,14 @@ export class GatewayConnection implements BroadcastTarget {
     const json = parseJson(data);
     const frame = requestFrameSchema.safeParse(json);
     if (!frame.success) {
-      const id = typeof (json as { id?: unknown } | undefined)?.id === 'string' ? (json as { id: string }).id : 'invalid';
-      return this.send({ type: 'res', id, ok: false, error: invalidFrame(json === undefined ? 'frame is not valid JSON' : 'invalid request frame') });
+      const id =
+        typeof (json as { id?: unknown } | undefined)?.id === 'string' ? (json as { id: string }).id : 'invalid';
+      return this.send({
+        type: 'res',
+        id,
+        ok: false,
+        error: invalidFrame(json === undefined ? 'frame is not valid JSON' : 'invalid request frame'),
+      });
     }
     void dispatchRequest(frame.data, {
       ctx: this.ctx,
@@ -180,7 +227,11 @@ export class GatewayConnection implements BroadcastTarget {
    * only queue behind the backlog, so the socket is cut at once where the runtime allows it.
    */
   private dropSlowConsumer(): void {
-    this.ctx.log.log('warn', 'ws: dropping slow consumer', { connId: this.connId, ip: this.ip, bufferedBytes: this.bufferedAmount() });
+    this.ctx.log.log('warn', 'ws: dropping slow consumer', {
+      connId: this.connId,
+      ip: this.ip,
+      bufferedBytes: this.bufferedAmount(),
+    });
     const raw = this.ws.raw as RawSocket | undefined;
     this.state = 'closed';
     this.cleanup();

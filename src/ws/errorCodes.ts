@@ -40,7 +40,9 @@ export class GatewayError extends Error {
 }
 
 export function invalidRequest(message: string, details?: ErrorShape['details']): GatewayError {
-  return new GatewayError(details ? { code: 'INVALID_REQUEST', message, details } : { code: 'INVALID_REQUEST', message });
+  return new GatewayError(
+    details ? { code: 'INVALID_REQUEST', message, details } : { code: 'INVALID_REQUEST', message },
+  );
 }
 
 /** WebSocket close codes the gateway uses. */

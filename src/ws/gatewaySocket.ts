@@ -22,7 +22,10 @@ export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: 
       connection?.closed();
     },
     onError(evt) {
-      ctx.log.log('debug', 'ws: socket error', { connId: connection?.connId, error: String((evt as { error?: unknown }).error ?? evt.type) });
+      ctx.log.log('debug', 'ws: socket error', {
+        connId: connection?.connId,
+        error: String((evt as { error?: unknown }).error ?? evt.type),
+      });
       connection?.closed();
     },
   };

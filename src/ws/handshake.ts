@@ -32,11 +32,20 @@ export function negotiateProtocol(min: number, max: number): number | undefined 
  * Judges a `connect` request: shape, protocol range, role, then the shared secret.
  * Wrong secrets count toward the same failed-auth limiter as HTTP; missing ones do not.
  */
-export async function evaluateConnect(raw: unknown, ctx: GatewayContext, hub: GatewayHub, ip: string): Promise<ConnectVerdict> {
+export async function evaluateConnect(
+  raw: unknown,
+  ctx: GatewayContext,
+  hub: GatewayHub,
+  ip: string,
+): Promise<ConnectVerdict> {
   const parsed = connectParamsSchema.safeParse(raw);
   if (!parsed.success) {
     const message = `invalid connect params: ${describeZodIssues(parsed.error)}`;
-    return refuse({ code: 'INVALID_REQUEST', message, details: { code: 'INVALID_PARAMS' } }, CloseCode.policyViolation, 'invalid connect params');
+    return refuse(
+      { code: 'INVALID_REQUEST', message, details: { code: 'INVALID_PARAMS' } },
+      CloseCode.policyViolation,
+      'invalid connect params',
+    );
   }
   const params = parsed.data;
   const protocol = negotiateProtocol(params.minProtocol, params.maxProtocol);
@@ -45,7 +54,12 @@ export async function evaluateConnect(raw: unknown, ctx: GatewayContext, hub: Ga
       {
         code: 'INVALID_REQUEST',
         message: `protocol mismatch: client offers ${params.minProtocol}-${params.maxProtocol}, gateway serves ${MIN_PROTOCOL}-${MAX_PROTOCOL}`,
-        details: { code: 'PROTOCOL_MISMATCH', minProtocol: MIN_PROTOCOL, maxProtocol: MAX_PROTOCOL, expectedProtocol: MAX_PROTOCOL },
+        details: {
+          code: 'PROTOCOL_MISMATCH',
+          minProtocol: MIN_PROTOCOL,
+          maxProtocol: MAX_PROTOCOL,
+          expectedProtocol: MAX_PROTOCOL,
+        },
       },
       CloseCode.protocolError,
       'protocol mismatch',
@@ -53,7 +67,11 @@ export async function evaluateConnect(raw: unknown, ctx: GatewayContext, hub: Ga
   }
   if (params.role !== undefined && params.role !== 'operator') {
     return refuse(
-      { code: 'INVALID_REQUEST', message: `role "${params.role}" is not served by this gateway`, details: { code: 'ROLE_UNSUPPORTED' } },
+      {
+        code: 'INVALID_REQUEST',
+        message: `role "${params.role}" is not served by this gateway`,
+        details: { code: 'ROLE_UNSUPPORTED' },
+      },
       CloseCode.policyViolation,
       'role not supported',
     );
@@ -68,17 +86,25 @@ export async function evaluateConnect(raw: unknown, ctx: GatewayContext, hub: Ga
   const denied = await checkAuth(params.auth, ctx, hub, ip);
   if (denied) return denied;
 
-  const requested = params.scopes?.filter((s): s is OperatorScope => (OPERATOR_SCOPES as readonly string[]).includes(s));
+  const requested = params.scopes?.filter((s): s is OperatorScope =>
+    (OPERATOR_SCOPES as readonly string[]).includes(s),
+  );
   return {
     kind: 'accepted',
     protocol,
-    scopes: requested !== undefined && params.scopes !== undefined && params.scopes.length > 0 ? requested : DEFAULT_SCOPES,
+    scopes:
+      requested !== undefined && params.scopes !== undefined && params.scopes.length > 0 ? requested : DEFAULT_SCOPES,
     client: params.client,
     caps: params.caps ?? [],
   };
 }
 
-async function checkAuth(auth: ConnectParams['auth'], ctx: GatewayContext, hub: GatewayHub, ip: string): Promise<ConnectVerdict | undefined> {
+async function checkAuth(
+  auth: ConnectParams['auth'],
+  ctx: GatewayContext,
+  hub: GatewayHub,
+  ip: string,
+): Promise<ConnectVerdict | undefined> {
   const mode = ctx.auth.mode;
   if (mode === 'none' || hub.matchSecret === undefined) return undefined;
   const what = mode === 'password' ? 'password' : 'token';
@@ -90,7 +116,11 @@ async function checkAuth(auth: ConnectParams['auth'], ctx: GatewayContext, hub: 
   const presented = [auth?.token, auth?.password].filter((v): v is string => v !== undefined && v !== '');
   if (presented.length === 0) {
     const message = `unauthorized: gateway ${what} missing (set gateway.auth.${what} or OPENCLAW_GATEWAY_${detail})`;
-    return refuse({ code: 'INVALID_REQUEST', message, details: { code: `AUTH_${detail}_MISSING` } }, CloseCode.policyViolation, message);
+    return refuse(
+      { code: 'INVALID_REQUEST', message, details: { code: `AUTH_${detail}_MISSING` } },
+      CloseCode.policyViolation,
+      message,
+    );
   }
   for (const value of presented) {
     if (hub.matchSecret(value)) {
@@ -101,7 +131,11 @@ async function checkAuth(auth: ConnectParams['auth'], ctx: GatewayContext, hub: 
   const after = ctx.limiter.recordFailure(ip);
   if (after.locked) return rateLimited(after.retryAfterMs);
   const message = `unauthorized: gateway ${what} mismatch`;
-  return refuse({ code: 'INVALID_REQUEST', message, details: { code: `AUTH_${detail}_MISMATCH` } }, CloseCode.policyViolation, message);
+  return refuse(
+    { code: 'INVALID_REQUEST', message, details: { code: `AUTH_${detail}_MISMATCH` } },
+    CloseCode.policyViolation,
+    message,
+  );
 }
 
 function rateLimited(retryAfterMs: number): ConnectVerdict {

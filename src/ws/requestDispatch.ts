@@ -24,14 +24,20 @@ export interface DispatchTarget {
 export async function dispatchRequest(frame: RequestFrame, target: DispatchTarget): Promise<void> {
   const { id } = frame;
   const fail = (error: ErrorShape, payload?: unknown): void =>
-    target.respond(payload === undefined ? { type: 'res', id, ok: false, error } : { type: 'res', id, ok: false, payload, error });
+    target.respond(
+      payload === undefined ? { type: 'res', id, ok: false, error } : { type: 'res', id, ok: false, payload, error },
+    );
 
   if (frame.method === 'connect') {
     return fail({ code: 'INVALID_REQUEST', message: 'already connected', details: { code: 'INVALID_FRAME' } });
   }
   const method = METHODS.get(frame.method);
   if (!method) {
-    return fail({ code: 'INVALID_REQUEST', message: `unknown method: ${frame.method}`, details: { code: 'UNKNOWN_METHOD' } });
+    return fail({
+      code: 'INVALID_REQUEST',
+      message: `unknown method: ${frame.method}`,
+      details: { code: 'UNKNOWN_METHOD' },
+    });
   }
   if (!allows(target.scopes, method.scope)) {
     const scope = `operator.${method.scope}`;
@@ -55,7 +61,11 @@ export async function dispatchRequest(frame: RequestFrame, target: DispatchTarge
     target.respond({ type: 'res', id, ok: true, payload: payload ?? {} });
   } catch (err) {
     if (err instanceof GatewayError) return fail(err.shape, err.payload);
-    target.ctx.log.log('error', 'ws: method failed', { method: frame.method, connId: target.connId, error: String(err) });
+    target.ctx.log.log('error', 'ws: method failed', {
+      method: frame.method,
+      connId: target.connId,
+      error: String(err),
+    });
     fail({ code: 'UNAVAILABLE', message: `${frame.method} failed: internal error` });
   }
 }

@@ -26,7 +26,9 @@ export interface ChatEventPayload {
   errorKind?: RunError['code'];
 }
 
-export type RunBroadcast = { event: 'agent'; payload: AgentEventPayload } | { event: 'chat'; payload: ChatEventPayload };
+export type RunBroadcast =
+  | { event: 'agent'; payload: AgentEventPayload }
+  | { event: 'chat'; payload: ChatEventPayload };
 
 interface RunState {
   agentId?: string;
@@ -101,11 +103,23 @@ export class RunEventPayloads {
     const base = { runId, sessionKey, ...(agentId !== undefined ? { agentId } : {}) };
     this.emit({
       event: 'agent',
-      payload: { ...base, seq: state.pendingSeq, stream: 'assistant', ts: state.pendingTs, data: { text: state.text, delta } },
+      payload: {
+        ...base,
+        seq: state.pendingSeq,
+        stream: 'assistant',
+        ts: state.pendingTs,
+        data: { text: state.text, delta },
+      },
     });
     this.emit({
       event: 'chat',
-      payload: { ...base, seq: state.pendingSeq, state: 'delta', deltaText: delta, message: assistantMessage(state.text, state.pendingTs) },
+      payload: {
+        ...base,
+        seq: state.pendingSeq,
+        state: 'delta',
+        deltaText: delta,
+        message: assistantMessage(state.text, state.pendingTs),
+      },
     });
   }
 
@@ -122,18 +136,40 @@ export class RunEventPayloads {
       case 'assistant.delta':
         return [];
       case 'tool.start':
-        return [agent('tool', { phase: 'start', toolCallId: event.callId, name: event.name, index: event.index, client: event.client })];
+        return [
+          agent('tool', {
+            phase: 'start',
+            toolCallId: event.callId,
+            name: event.name,
+            index: event.index,
+            client: event.client,
+          }),
+        ];
       case 'tool.args':
-        return [agent('tool', { phase: 'update', toolCallId: event.callId, index: event.index, argsDelta: event.delta })];
+        return [
+          agent('tool', { phase: 'update', toolCallId: event.callId, index: event.index, argsDelta: event.delta }),
+        ];
       case 'tool.result':
         return [
-          agent('tool', { phase: 'result', toolCallId: event.callId, name: event.name, result: event.result, isError: event.isError }),
+          agent('tool', {
+            phase: 'result',
+            toolCallId: event.callId,
+            name: event.name,
+            result: event.result,
+            isError: event.isError,
+          }),
         ];
       case 'usage':
         return [agent('usage', usageData(event.usage))];
       case 'lifecycle.end':
       case 'lifecycle.error':
-        return this.terminal(event, event.result, event.type === 'lifecycle.error' ? event.error : event.result.error, agent, base);
+        return this.terminal(
+          event,
+          event.result,
+          event.type === 'lifecycle.error' ? event.error : event.result.error,
+          agent,
+          base,
+        );
     }
   }
 
@@ -152,7 +188,14 @@ export class RunEventPayloads {
         agent('lifecycle', { phase: 'error', ...times, error: error.message, errorKind: error.code }),
         {
           event: 'chat',
-          payload: { ...base, seq: event.seq, state: 'error', errorMessage: error.message, errorKind: error.code, ...message },
+          payload: {
+            ...base,
+            seq: event.seq,
+            state: 'error',
+            errorMessage: error.message,
+            errorKind: error.code,
+            ...message,
+          },
         },
       ];
     }

@@ -18,7 +18,11 @@ const agent = (partial: Partial<AgentDefinition> = {}): AgentDefinition => ({
   timeoutSeconds: 0,
   ...partial,
 });
-const ctx = (): ToolContext => ({ agent: agent({ workspace }), workspace: nodeWorkspaceFiles, signal: new AbortController().signal });
+const ctx = (): ToolContext => ({
+  agent: agent({ workspace }),
+  workspace: nodeWorkspaceFiles,
+  signal: new AbortController().signal,
+});
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tools-'));
@@ -46,7 +50,10 @@ describe('current_time', () => {
     expect(isError).toBe(false);
     expect(Math.abs(Date.parse(output) - Date.now())).toBeLessThan(5000);
     expect(output).toMatch(/Z$/);
-    expect(await currentTime.run({ timezone: 'Nowhere/City' }, ctx())).toEqual({ output: 'unknown time zone: Nowhere/City', isError: true });
+    expect(await currentTime.run({ timezone: 'Nowhere/City' }, ctx())).toEqual({
+      output: 'unknown time zone: Nowhere/City',
+      isError: true,
+    });
     expect((await currentTime.run({ timezone: 5 }, ctx())).isError).toBe(true);
   });
 
@@ -73,6 +80,8 @@ describe('read_file', () => {
       expect(outcome.output).not.toContain('TOPSECRET');
     }
     expect((await readFile.run({}, ctx())).isError).toBe(true);
-    expect((await readFile.run({ path: 'x' }, { ...ctx(), agent: agent() })).output).toBe('this agent has no workspace');
+    expect((await readFile.run({ path: 'x' }, { ...ctx(), agent: agent() })).output).toBe(
+      'this agent has no workspace',
+    );
   });
 });

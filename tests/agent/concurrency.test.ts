@@ -4,7 +4,10 @@ import type { RunHandle } from '../../src/agent/runtime.js';
 import { deltas, drain, input, KEY, startHarness, type Harness } from './runtimeHarness.js';
 
 /** Reads events until one of `type` arrives; the rest stay for `drain`-like readers. */
-async function waitFor(handle: RunHandle, type: RunEvent['type']): Promise<{ seen: RunEvent[]; rest: AsyncIterator<RunEvent> }> {
+async function waitFor(
+  handle: RunHandle,
+  type: RunEvent['type'],
+): Promise<{ seen: RunEvent[]; rest: AsyncIterator<RunEvent> }> {
   const it = handle.events[Symbol.asyncIterator]();
   const seen: RunEvent[] = [];
   for (;;) {
@@ -50,7 +53,9 @@ describe('ordering and parallelism', () => {
 
   it('runs on one session key one at a time, in arrival order, each seeing the turns before it', async () => {
     slowEcho();
-    const handles = ['first', 'second', 'third'].map((text) => h.runtime.start(input({ sessionKey: 'agent:main:fifo', text })));
+    const handles = ['first', 'second', 'third'].map((text) =>
+      h.runtime.start(input({ sessionKey: 'agent:main:fifo', text })),
+    );
     const ends: string[] = [];
     const results = await Promise.all(handles.map((handle) => handle.result.then((r) => (ends.push(r.text), r))));
     expect(results.map((r) => r.stopReason)).toEqual(['stop', 'stop', 'stop']);
@@ -177,7 +182,10 @@ describe('abort and timeout', () => {
     const events = [...seen, ...(await rest(remaining))];
     const result = await handle.result;
     expect(Date.now() - abortedAt).toBeLessThan(500);
-    expect(events.at(-1)).toMatchObject({ type: 'lifecycle.error', error: { code: 'aborted', message: 'client went away' } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'lifecycle.error',
+      error: { code: 'aborted', message: 'client went away' },
+    });
     expect(result.stopReason).toBe('aborted');
     expect(deltas(events).length).toBeLessThan(longText.length);
     await h.openai.waitForClose(closedBefore + 1, 2000);
@@ -219,6 +227,8 @@ describe('abort and timeout', () => {
     await h.openai.waitForClose(closedBefore + 1, 2000);
     expect(h.store.calls).not.toContain('appendTurn agent:slow:t');
     // The key is free again.
-    expect((await h.runtime.start(input({ agentId: 'slow', sessionKey: 'agent:slow:t' })).result).stopReason).toBe('stop');
+    expect((await h.runtime.start(input({ agentId: 'slow', sessionKey: 'agent:slow:t' })).result).stopReason).toBe(
+      'stop',
+    );
   });
 });

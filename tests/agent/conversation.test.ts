@@ -38,9 +38,9 @@ describe('mergeConversation', () => {
   it('matches client tool ids: a different call id is a different transcript', () => {
     const names = new Set(['f']);
     const stored = [user('a'), assistant(null, ['c1']), tool('c1')];
-    expect(mergeConversation(stored, [user('a'), assistant(null, ['c1']), tool('c1'), user('n')], names).fresh).toEqual([
-      user('n'),
-    ]);
+    expect(mergeConversation(stored, [user('a'), assistant(null, ['c1']), tool('c1'), user('n')], names).fresh).toEqual(
+      [user('n')],
+    );
     const other = [user('a'), assistant(null, ['c2']), tool('c2'), user('n')];
     expect(mergeConversation(stored, other, names).fresh).toEqual(other);
   });
@@ -54,7 +54,11 @@ describe('mergeConversation', () => {
 
   it('skips server-side tool steps the client never saw and joins the split answer', () => {
     const stored = [user('q'), assistant('Let me look.', ['srv']), tool('srv'), assistant('Found.')];
-    const { fresh, context } = mergeConversation(stored, [user('q'), assistant('Let me look.\n\nFound.'), user('next')]);
+    const { fresh, context } = mergeConversation(stored, [
+      user('q'),
+      assistant('Let me look.\n\nFound.'),
+      user('next'),
+    ]);
     expect(fresh).toEqual([user('next')]);
     expect(context).toEqual([...stored, user('next')]);
   });
@@ -80,6 +84,10 @@ describe('pairToolCalls', () => {
       user('n'),
     ]);
     expect(pairToolCalls([user('q'), assistant(null, ['x']), user('n')])).toEqual([user('q'), user('n')]);
-    expect(pairToolCalls([user('q'), assistant('kept', ['x']), user('n')])).toEqual([user('q'), assistant('kept'), user('n')]);
+    expect(pairToolCalls([user('q'), assistant('kept', ['x']), user('n')])).toEqual([
+      user('q'),
+      assistant('kept'),
+      user('n'),
+    ]);
   });
 });

@@ -37,7 +37,10 @@ function expectWellFormed(events: RunEvent[], runId: string): void {
 
 describe('a streamed text run', () => {
   it('emits start, deltas in order, usage, end, with seq from 1 and the stream text as result', async () => {
-    h.openai.script({ text: 'Hello from the fake model', usage: { promptTokens: 11, completionTokens: 5, cachedTokens: 3 } });
+    h.openai.script({
+      text: 'Hello from the fake model',
+      usage: { promptTokens: 11, completionTokens: 5, cachedTokens: 3 },
+    });
     const seen: RunEvent[] = [];
     const unsubscribe = h.runtime.subscribe((e) => seen.push(e));
     const handle = h.runtime.start(input({ stateless: true, runId: 'run-text-1', extraSystemPrompt: 'Be brief.' }));
@@ -130,7 +133,9 @@ describe('provider selection and fallback', () => {
     h.openai.script(...Array(3).fill({ kind: 'error', status: 500 }));
     h.backup.script(...Array(3).fill({ kind: 'error', status: 500 }));
     const before = h.store.calls.filter((c) => c.startsWith('appendTurn')).length;
-    const { events, result } = await drain(h.runtime.start(input({ agentId: 'fallback', sessionKey: 'agent:fallback:x' })));
+    const { events, result } = await drain(
+      h.runtime.start(input({ agentId: 'fallback', sessionKey: 'agent:fallback:x' })),
+    );
     expect(h.openai.requests).toHaveLength(3);
     expect(h.backup.requests).toHaveLength(3);
     const last = events.at(-1)!;
@@ -151,12 +156,21 @@ describe('provider selection and fallback', () => {
     // Role chunk and two tokens, then the connection is cut.
     h.openai.script({ text: 'one two three four five', delayMs: 20, cutAfterChunks: 3 });
     h.backup.script({ text: 'must not be used' });
-    const { events, result } = await drain(h.runtime.start(input({ agentId: 'fallback', sessionKey: 'agent:fallback:cut' })));
+    const { events, result } = await drain(
+      h.runtime.start(input({ agentId: 'fallback', sessionKey: 'agent:fallback:cut' })),
+    );
     expect(deltas(events)).toBe('one two');
     expect(h.openai.requests).toHaveLength(1);
     expect(h.backup.requests).toHaveLength(0);
-    expect(events.at(-1)).toMatchObject({ type: 'lifecycle.error', error: { code: 'provider', afterFirstToken: true } });
-    expect(result).toMatchObject({ stopReason: 'error', text: 'one two', error: { code: 'provider', afterFirstToken: true } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'lifecycle.error',
+      error: { code: 'provider', afterFirstToken: true },
+    });
+    expect(result).toMatchObject({
+      stopReason: 'error',
+      text: 'one two',
+      error: { code: 'provider', afterFirstToken: true },
+    });
     expect(h.store.calls).not.toContain('appendTurn agent:fallback:cut');
   });
 });

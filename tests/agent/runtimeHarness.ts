@@ -24,7 +24,12 @@ export class CountingStore extends MemorySessionStore {
     this.calls.push(`load ${key}`);
     return super.load(key);
   }
-  override async appendTurn(key: string, agentId: string, messages: ChatMessage[], usage: Usage): Promise<SessionRecord> {
+  override async appendTurn(
+    key: string,
+    agentId: string,
+    messages: ChatMessage[],
+    usage: Usage,
+  ): Promise<SessionRecord> {
     this.calls.push(`appendTurn ${key}`);
     return super.appendTurn(key, agentId, messages, usage);
   }
@@ -67,7 +72,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
     },
   });
-  const models = createModelRegistry(config, { FAKE_KEY: 'sk-test-key' }, { idleTimeoutMs: options.idleTimeoutMs ?? 5000 });
+  const models = createModelRegistry(
+    config,
+    { FAKE_KEY: 'sk-test-key' },
+    { idleTimeoutMs: options.idleTimeoutMs ?? 5000 },
+  );
   const list = (options.agents ?? [{}]).map(agentDef);
   const agents: AgentRegistry = { defaultId: list[0]!.id, list, get: (id) => list.find((a) => a.id === id) };
   const store = new CountingStore();

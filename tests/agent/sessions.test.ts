@@ -13,14 +13,18 @@ afterEach(() => {
 
 /** What the model was sent, system prompt left out, as `role: text` lines. */
 function sent(n: number): string[] {
-  return h.openai.requests[n]!.body.messages.filter((m: any) => m.role !== 'system').map((m: any) => `${m.role}: ${m.content ?? ''}`);
+  return h.openai.requests[n]!.body.messages.filter((m: any) => m.role !== 'system').map(
+    (m: any) => `${m.role}: ${m.content ?? ''}`,
+  );
 }
 
 describe('stateless runs', () => {
   it('never touch the store, tool loop included', async () => {
     h.store.calls.length = 0;
     h.openai.script({ toolCalls: [{ name: 'current_time', arguments: '{}' }] }, { text: 'done' });
-    const { result } = await drain(h.runtime.start(input({ stateless: true, sessionKey: 'agent:main:openai:fresh-1' })));
+    const { result } = await drain(
+      h.runtime.start(input({ stateless: true, sessionKey: 'agent:main:openai:fresh-1' })),
+    );
     expect(result.stopReason).toBe('stop');
     await drain(h.runtime.start(input({ stateless: true, sessionKey: 'agent:main:openai:fresh-2' })));
     expect(h.store.calls).toEqual([]);

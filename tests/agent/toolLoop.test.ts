@@ -23,11 +23,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'SOUL.md'), 'You are calm.\n');
   await writeFile(join(dir, 'notes.txt'), 'The secret word is heliotrope.');
   h = await startHarness({
-    agents: [
-      { id: 'main' },
-      { id: 'notools', tools: [] },
-      { id: 'ws', workspace: dir },
-    ],
+    agents: [{ id: 'main' }, { id: 'notools', tools: [] }, { id: 'ws', workspace: dir }],
     defaults: { maxToolSteps: 3 },
     workspace: countingFiles,
   });
@@ -51,10 +47,15 @@ const collapsed = (events: RunEvent[]) => events.map((e) => e.type).filter((t, i
 describe('the tool loop', () => {
   it('runs current_time, feeds the result back, and the model answers from it', async () => {
     h.openai.script(
-      { text: 'Let me check.', toolCalls: [{ id: 'call_t1', name: 'current_time', arguments: '{"timezone":"Asia/Kolkata"}' }] },
+      {
+        text: 'Let me check.',
+        toolCalls: [{ id: 'call_t1', name: 'current_time', arguments: '{"timezone":"Asia/Kolkata"}' }],
+      },
       answerFromToolResult,
     );
-    const { events, result } = await drain(h.runtime.start(input({ sessionKey: 'agent:main:tools', text: 'what time is it?' })));
+    const { events, result } = await drain(
+      h.runtime.start(input({ sessionKey: 'agent:main:tools', text: 'what time is it?' })),
+    );
 
     // Runs of the same type collapsed: text, the call streamed, its result, the answer.
     expect(collapsed(events)).toEqual([
@@ -67,7 +68,11 @@ describe('the tool loop', () => {
       'usage',
       'lifecycle.end',
     ]);
-    expect(events.find((e) => e.type === 'tool.start')).toMatchObject({ callId: 'call_t1', name: 'current_time', client: false });
+    expect(events.find((e) => e.type === 'tool.start')).toMatchObject({
+      callId: 'call_t1',
+      name: 'current_time',
+      client: false,
+    });
     const args = events.filter((e) => e.type === 'tool.args').map((e) => (e.type === 'tool.args' ? e.delta : ''));
     expect(args.length).toBeGreaterThan(1);
     expect(args.join('')).toBe('{"timezone":"Asia/Kolkata"}');
@@ -86,7 +91,13 @@ describe('the tool loop', () => {
       {
         role: 'assistant',
         content: 'Let me check.',
-        tool_calls: [{ id: 'call_t1', type: 'function', function: { name: 'current_time', arguments: '{"timezone":"Asia/Kolkata"}' } }],
+        tool_calls: [
+          {
+            id: 'call_t1',
+            type: 'function',
+            function: { name: 'current_time', arguments: '{"timezone":"Asia/Kolkata"}' },
+          },
+        ],
       },
       { role: 'tool', tool_call_id: 'call_t1', content: iso },
     ]);
@@ -104,8 +115,14 @@ describe('the tool loop', () => {
 
   it('ends with tool_calls when the model calls a client tool, and runs nothing', async () => {
     h.openai.script({ toolCalls: [{ id: 'call_w', name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
-    const weather = { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
-    const { events, result } = await drain(h.runtime.start(input({ sessionKey: 'agent:main:client', clientTools: [weather] })));
+    const weather = {
+      name: 'get_weather',
+      description: 'Weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } } },
+    };
+    const { events, result } = await drain(
+      h.runtime.start(input({ sessionKey: 'agent:main:client', clientTools: [weather] })),
+    );
     expect(h.openai.requests).toHaveLength(1);
     expect(h.openai.requests[0]!.body.tools.map((t: any) => t.function.name)).toEqual(['current_time', 'get_weather']);
     expect(events.find((e) => e.type === 'tool.start')).toMatchObject({ name: 'get_weather', client: true });
@@ -118,7 +135,11 @@ describe('the tool loop', () => {
     const stored = await h.store.load('agent:main:client');
     expect(stored!.messages).toEqual([
       { role: 'user', content: 'hello there' },
-      { role: 'assistant', content: null, toolCalls: [{ id: 'call_w', name: 'get_weather', arguments: '{"city":"Oslo"}' }] },
+      {
+        role: 'assistant',
+        content: null,
+        toolCalls: [{ id: 'call_w', name: 'get_weather', arguments: '{"city":"Oslo"}' }],
+      },
     ]);
   });
 
@@ -129,9 +150,13 @@ describe('the tool loop', () => {
         { id: 'call_c', name: 'lookup', arguments: '{"q":"x"}' },
       ],
     });
-    const { events, result } = await drain(h.runtime.start(input({ stateless: true, clientTools: [{ name: 'lookup' }] })));
+    const { events, result } = await drain(
+      h.runtime.start(input({ stateless: true, clientTools: [{ name: 'lookup' }] })),
+    );
     expect(h.openai.requests).toHaveLength(1);
-    expect(events.filter((e) => e.type === 'tool.start').map((e) => e.type === 'tool.start' && [e.name, e.client])).toEqual([
+    expect(
+      events.filter((e) => e.type === 'tool.start').map((e) => e.type === 'tool.start' && [e.name, e.client]),
+    ).toEqual([
       ['current_time', false],
       ['lookup', true],
     ]);

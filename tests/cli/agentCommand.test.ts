@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteSessionStore } from '../../src/node/sessions/sqliteStore.js';
 import { startFakeOpenAI, type FakeProvider } from '../fixtures/fakeOpenAI.js';
-import { freePort, spawnCli, startTestGateway, withFakeProvider, writeConfig, type TestGateway } from '../helpers/gateway.js';
+import {
+  freePort,
+  spawnCli,
+  startTestGateway,
+  withFakeProvider,
+  writeConfig,
+  type TestGateway,
+} from '../helpers/gateway.js';
 
 const WORDS = Array.from({ length: 12 }, (_, i) => `word${i}`).join(' ');
 
@@ -24,7 +31,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-
 async function cliConfig(name: string, gateway: Record<string, unknown>): Promise<string> {
   return writeConfig(dir, JSON.stringify(withFakeProvider(provider.url, { gateway })), name);
 }
@@ -34,10 +40,13 @@ describe('openclaw agent', () => {
     const config = await cliConfig('through.json', { port: gw.port, auth: { token: gw.token } });
     const stateDir = join(dir, 'through-state');
     const before = provider.requests.length;
-    const cli = spawnCli(['agent', '--message', 'hello there', '--session-key', 'agent:main:cli-test', '--config', config], {
-      OPENCLAW_STATE_DIR: stateDir,
-      HOME: dir,
-    });
+    const cli = spawnCli(
+      ['agent', '--message', 'hello there', '--session-key', 'agent:main:cli-test', '--config', config],
+      {
+        OPENCLAW_STATE_DIR: stateDir,
+        HOME: dir,
+      },
+    );
     await cli.waitFor(/word0/);
     // Streaming: the first words are out while the model is still answering.
     expect(cli.stdout()).not.toContain('word11');
@@ -67,7 +76,10 @@ describe('openclaw agent', () => {
   it('fails with the reason when the gateway refuses its token, without running locally', async () => {
     const config = await cliConfig('badtoken.json', { port: gw.port, auth: { token: 'not-the-token' } });
     const before = provider.requests.length;
-    const cli = spawnCli(['agent', '-m', 'hi', '--config', config], { OPENCLAW_STATE_DIR: join(dir, 'bad-state'), HOME: dir });
+    const cli = spawnCli(['agent', '-m', 'hi', '--config', config], {
+      OPENCLAW_STATE_DIR: join(dir, 'bad-state'),
+      HOME: dir,
+    });
     expect(await cli.exited).toBe(1);
     expect(cli.stderr()).toMatch(/unauthorized: gateway token mismatch/);
     expect(cli.stdout()).toBe('');
@@ -84,7 +96,10 @@ describe('openclaw agent', () => {
     expect(fallback.stdout()).toBe(`${WORDS}\n`);
     expect(fallback.stderr()).toMatch(/no gateway reachable at ws:\/\/127\.0\.0\.1:\d+\/; running the agent locally/);
 
-    const explicit = spawnCli(['agent', '-m', 'again', '--session-key', 'agent:main:local', '--local', '--json', '--config', config], env);
+    const explicit = spawnCli(
+      ['agent', '-m', 'again', '--session-key', 'agent:main:local', '--local', '--json', '--config', config],
+      env,
+    );
     expect(await explicit.exited).toBe(0);
     expect(JSON.parse(explicit.stdout())).toMatchObject({ status: 'ok', result: { payloads: [{ text: WORDS }] } });
     expect(explicit.stderr()).toBe('');
@@ -102,7 +117,10 @@ describe('openclaw agent', () => {
 
   it('reports an unknown agent with a non-zero exit', async () => {
     const config = await cliConfig('unknown.json', { port: gw.port, auth: { token: gw.token } });
-    const cli = spawnCli(['agent', '-m', 'hi', '--agent', 'ghost', '--config', config], { OPENCLAW_STATE_DIR: join(dir, 'ghost'), HOME: dir });
+    const cli = spawnCli(['agent', '-m', 'hi', '--agent', 'ghost', '--config', config], {
+      OPENCLAW_STATE_DIR: join(dir, 'ghost'),
+      HOME: dir,
+    });
     expect(await cli.exited).toBe(1);
     expect(cli.stderr()).toMatch(/unknown agent id "ghost"/);
   });

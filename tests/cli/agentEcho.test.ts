@@ -12,12 +12,14 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-
 describe('openclaw agent on a fresh install', () => {
   it('answers with the built-in echo model with no config file and no provider', async () => {
     expect(await readdir(home)).toEqual([]);
     // Only the port is steered, so a gateway someone runs on 18789 cannot answer instead.
-    const cli = spawnCli(['agent', '--message', 'hello from a fresh box'], { HOME: home, OPENCLAW_GATEWAY_PORT: String(await freePort()) });
+    const cli = spawnCli(['agent', '--message', 'hello from a fresh box'], {
+      HOME: home,
+      OPENCLAW_GATEWAY_PORT: String(await freePort()),
+    });
     expect(await cli.exited).toBe(0);
     expect(cli.stdout()).toMatch(/echo/i);
     expect(cli.stdout()).toContain('hello from a fresh box');

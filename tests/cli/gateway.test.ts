@@ -68,7 +68,10 @@ describe('openclaw CLI', () => {
 
   it('refuses a bad config with exit code 78 and one message per problem', async () => {
     const file = join(dir, 'bad.json5');
-    await writeFile(file, '{\n  gateway: {\n    port: "x",\n    auth: { token: "s3cret-value", colour: 1 },\n  },\n}\n');
+    await writeFile(
+      file,
+      '{\n  gateway: {\n    port: "x",\n    auth: { token: "s3cret-value", colour: 1 },\n  },\n}\n',
+    );
     const cli = spawnCli(['gateway', '--config', file], env());
     expect(await cli.exited).toBe(78);
     expect(cli.stderr()).toMatch(/gateway\.port \(line 3\)/);

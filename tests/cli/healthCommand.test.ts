@@ -22,7 +22,11 @@ const env = () => ({ OPENCLAW_STATE_DIR: dir, HOME: dir });
 
 describe('openclaw health', () => {
   it("prints the running gateway's health", async () => {
-    const config = await writeConfig(dir, JSON.stringify({ gateway: { port: gw.port, auth: { token: gw.token } } }), 'ok.json');
+    const config = await writeConfig(
+      dir,
+      JSON.stringify({ gateway: { port: gw.port, auth: { token: gw.token } } }),
+      'ok.json',
+    );
     const text = spawnCli(['health', '--config', config], env());
     expect(await text.exited).toBe(0);
     expect(text.stdout()).toMatch(/^Gateway OK at ws:\/\/127\.0\.0\.1:\d+\/ \(version \d+\.\d+\.\d+/);
@@ -48,7 +52,11 @@ describe('openclaw health', () => {
   });
 
   it('exits non-zero when the gateway refuses the credentials', async () => {
-    const config = await writeConfig(dir, JSON.stringify({ gateway: { port: gw.port, auth: { token: 'nope' } } }), 'bad.json');
+    const config = await writeConfig(
+      dir,
+      JSON.stringify({ gateway: { port: gw.port, auth: { token: 'nope' } } }),
+      'bad.json',
+    );
     const cli = spawnCli(['health', '--config', config], env());
     expect(await cli.exited).toBe(1);
     expect(cli.stderr()).toMatch(/token mismatch/);

@@ -47,7 +47,9 @@ describe('config file', () => {
     expect((await loadConfig({ env })).path).toBe(stateFile);
     expect((await loadConfig({ env })).config.gateway.port).toBe(1001);
     expect((await loadConfig({ env: { ...env, OPENCLAW_CONFIG_PATH: envFile } })).config.gateway.port).toBe(1002);
-    expect((await loadConfig({ env: { ...env, OPENCLAW_CONFIG_PATH: envFile }, configPath: flagFile })).config.gateway.port).toBe(1003);
+    expect(
+      (await loadConfig({ env: { ...env, OPENCLAW_CONFIG_PATH: envFile }, configPath: flagFile })).config.gateway.port,
+    ).toBe(1003);
   });
 
   it('falls back to ~/.openclaw/openclaw.json', async () => {
@@ -84,7 +86,9 @@ describe('config file', () => {
   });
 
   it('gives one message per problem for wrong types', () => {
-    const problems = problemsOf('{\n  gateway: {\n    port: "x",\n    bind: "moon",\n  },\n  agents: { list: [{ id: "a", model: "nope" }] },\n}');
+    const problems = problemsOf(
+      '{\n  gateway: {\n    port: "x",\n    bind: "moon",\n  },\n  agents: { list: [{ id: "a", model: "nope" }] },\n}',
+    );
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^gateway\.port \(line 3\): .*number/);
     expect(problems[1]).toMatch(/^gateway\.bind \(line 4\): /);

@@ -22,17 +22,25 @@ describe('token mode', () => {
     gw = await startTestGateway(chatConfig());
     await expectOpenAiError(await gw.request('/v1/models', { auth: null }), 401, 'invalid_api_key');
     await expectOpenAiError(await gw.request('/v1/models', { auth: 'wrong' }), 401, 'invalid_api_key');
-    await expectOpenAiError(await gw.request('/v1/models', { headers: { authorization: `Basic ${TEST_TOKEN}` } }), 401, 'invalid_api_key');
+    await expectOpenAiError(
+      await gw.request('/v1/models', { headers: { authorization: `Basic ${TEST_TOKEN}` } }),
+      401,
+      'invalid_api_key',
+    );
     expect((await gw.request('/v1/models')).status).toBe(200);
     // The scheme is case-insensitive.
     expect((await gw.request('/v1/models', { headers: { authorization: `bEaReR   ${TEST_TOKEN}` } })).status).toBe(200);
   });
 
   it('takes the token from OPENCLAW_GATEWAY_TOKEN when config has none, config winning over env', async () => {
-    gw = await startTestGateway(chatConfig({ gateway: { auth: { token: undefined } } }), { env: { OPENCLAW_GATEWAY_TOKEN: 'from-env' } });
+    gw = await startTestGateway(chatConfig({ gateway: { auth: { token: undefined } } }), {
+      env: { OPENCLAW_GATEWAY_TOKEN: 'from-env' },
+    });
     expect((await gw.request('/v1/models', { auth: 'from-env' })).status).toBe(200);
     await gw.stop();
-    gw = await startTestGateway(chatConfig({ gateway: { auth: { token: 'from-config' } } }), { env: { OPENCLAW_GATEWAY_TOKEN: 'from-env' } });
+    gw = await startTestGateway(chatConfig({ gateway: { auth: { token: 'from-config' } } }), {
+      env: { OPENCLAW_GATEWAY_TOKEN: 'from-env' },
+    });
     expect((await gw.request('/v1/models', { auth: 'from-env' })).status).toBe(401);
     expect((await gw.request('/v1/models', { auth: 'from-config' })).status).toBe(200);
   });
@@ -62,7 +70,9 @@ describe('password mode', () => {
   });
 
   it('refuses to start without a password', async () => {
-    await expect(startTestGateway(chatConfig({ gateway: { auth: { mode: 'password', token: undefined } } }))).rejects.toThrow(/password/);
+    await expect(
+      startTestGateway(chatConfig({ gateway: { auth: { mode: 'password', token: undefined } } })),
+    ).rejects.toThrow(/password/);
   });
 });
 
@@ -88,7 +98,9 @@ describe('failed-auth limiter', () => {
   });
 
   it('does not count missing credentials, and exempts loopback by default', async () => {
-    gw = await startTestGateway(chatConfig({ gateway: { auth: { rateLimit: { exemptLoopback: false, maxAttempts: 3 } } } }));
+    gw = await startTestGateway(
+      chatConfig({ gateway: { auth: { rateLimit: { exemptLoopback: false, maxAttempts: 3 } } } }),
+    );
     for (let i = 0; i < 5; i++) expect((await gw.request('/v1/models', { auth: null })).status).toBe(401);
     expect((await gw.request('/v1/models')).status).toBe(200);
     await gw.stop();
@@ -100,7 +112,9 @@ describe('failed-auth limiter', () => {
 
 describe('secrets', () => {
   it('never reach a log line', async () => {
-    gw = await startTestGateway(chatConfig({ gateway: { auth: { rateLimit: { exemptLoopback: false } } } }), { verbose: true });
+    gw = await startTestGateway(chatConfig({ gateway: { auth: { rateLimit: { exemptLoopback: false } } } }), {
+      verbose: true,
+    });
     for (let i = 0; i < 12; i++) await gw.request('/v1/models', { auth: `leaky-secret-${i}` });
     await gw.request('/v1/models');
     const text = JSON.stringify(gw.logs);

@@ -21,7 +21,11 @@ describe('CORS on /v1', () => {
     const res = await gw.request('/v1/chat/completions', {
       method: 'OPTIONS',
       auth: null,
-      headers: { ...ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        ...ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -32,7 +36,11 @@ describe('CORS on /v1', () => {
 
   it('marks answers, errors and refusals alike, each with its request id and a content-length', async () => {
     const cases: Array<[string, RequestInit & { auth?: string | null }, number]> = [
-      ['/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'openclaw', messages: [{ role: 'user', content: 'hi' }] }) }, 200],
+      [
+        '/v1/chat/completions',
+        { method: 'POST', body: JSON.stringify({ model: 'openclaw', messages: [{ role: 'user', content: 'hi' }] }) },
+        200,
+      ],
       ['/v1/chat/completions', { method: 'POST', body: '{"model": ' }, 400],
       ['/v1/chat/completions', { method: 'POST', body: JSON.stringify({ messages: [] }) }, 400],
       ['/v1/chat/completions', { method: 'GET' }, 405],
@@ -42,10 +50,15 @@ describe('CORS on /v1', () => {
     ];
     for (const [i, [path, init, status]] of cases.entries()) {
       const id = `cors-${i}`;
-      const res = await gw.request(path, { ...init, headers: { ...ORIGIN, 'content-type': 'application/json', 'x-request-id': id } });
+      const res = await gw.request(path, {
+        ...init,
+        headers: { ...ORIGIN, 'content-type': 'application/json', 'x-request-id': id },
+      });
       expect(res.status, `${init.method ?? 'GET'} ${path}`).toBe(status);
       expectApiHeaders(res, id);
-      expect(res.headers.get('content-length'), `${init.method ?? 'GET'} ${path}`).toBe(String(Buffer.byteLength(await res.text())));
+      expect(res.headers.get('content-length'), `${init.method ?? 'GET'} ${path}`).toBe(
+        String(Buffer.byteLength(await res.text())),
+      );
     }
   });
 

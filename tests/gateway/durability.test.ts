@@ -32,7 +32,10 @@ async function snapshot(root: string): Promise<string[]> {
 describe('sessions on disk', () => {
   it('survive a gateway killed with SIGKILL in the middle of concurrent keyed runs', async () => {
     const config = join(dir, 'openclaw.json');
-    await writeFile(config, JSON.stringify(chatConfig(withFakeProvider(fake.url, { gateway: { auth: { token: 't' } } }))));
+    await writeFile(
+      config,
+      JSON.stringify(chatConfig(withFakeProvider(fake.url, { gateway: { auth: { token: 't' } } }))),
+    );
     cli = spawnCli(['gateway', '--port', '0', '--config', config], { OPENCLAW_STATE_DIR: dir, HOME: dir });
     const [, url] = await cli.waitFor(/listening on (http:\/\/[\d.:]+)/);
     const keys = Array.from({ length: 6 }, (_, i) => `kill-test-${i}`);
@@ -80,7 +83,11 @@ describe('sessions on disk', () => {
         const res = await gw.request('/v1/chat/completions', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'openclaw', stream: i % 2 === 0, messages: [{ role: 'user', content: `stateless ${i}` }] }),
+          body: JSON.stringify({
+            model: 'openclaw',
+            stream: i % 2 === 0,
+            messages: [{ role: 'user', content: `stateless ${i}` }],
+          }),
         });
         expect(res.status).toBe(200);
         await res.text();

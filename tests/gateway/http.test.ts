@@ -37,8 +37,14 @@ describe('every response', () => {
 
   it('echoes a sane inbound x-request-id and replaces an insane one', async () => {
     gw = await startTestGateway(chatConfig());
-    expect((await gw.request('/v1/models', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id')).toBe('abc-123');
-    expect((await gw.request('/v1/models', { auth: 'bad', headers: { 'x-request-id': 'err-456' } })).headers.get('x-request-id')).toBe('err-456');
+    expect(
+      (await gw.request('/v1/models', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id'),
+    ).toBe('abc-123');
+    expect(
+      (await gw.request('/v1/models', { auth: 'bad', headers: { 'x-request-id': 'err-456' } })).headers.get(
+        'x-request-id',
+      ),
+    ).toBe('err-456');
     const odd = await gw.request('/v1/models', { headers: { 'x-request-id': 'has spaces<script>' } });
     expect(odd.headers.get('x-request-id')).not.toBe('has spaces<script>');
     expect(odd.headers.get('x-request-id')).toBeTruthy();
@@ -61,7 +67,11 @@ describe('unknown paths', () => {
   it('/v1 is 404 when chat completions is disabled (the default), even with a valid token', async () => {
     gw = await startTestGateway();
     for (const path of ['/v1/chat/completions', '/v1/models']) {
-      const res = await gw.request(path, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      const res = await gw.request(path, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status, path).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
     }

@@ -11,7 +11,9 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const ENTRY = join(ROOT, 'openclaw.mjs');
 export const TEST_TOKEN = 'test-token-123';
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 
 export interface TestGateway extends RunningGateway {
   stateDir: string;
@@ -37,7 +39,10 @@ export async function startTestGateway(
   const config: GatewayConfig = configSchema.parse(withDefaults);
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'openclaw-test-')));
   const logs: TestGateway['logs'] = [];
-  const log: Logger = { verbose: options.verbose ?? false, log: (level, msg, fields) => logs.push({ level, msg, fields }) };
+  const log: Logger = {
+    verbose: options.verbose ?? false,
+    log: (level, msg, fields) => logs.push({ level, msg, fields }),
+  };
   const running = await startGateway({ config, stateDir, env: options.env ?? {}, log, port: 0 });
   const token = running.ctx.auth.mode === 'none' ? '' : running.ctx.auth.secret;
   return {
@@ -62,7 +67,12 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
   const gateway = (extra.gateway ?? {}) as Record<string, unknown>;
   return {
     ...extra,
-    gateway: { ...gateway, http: { endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } } } },
+    gateway: {
+      ...gateway,
+      http: {
+        endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
+      },
+    },
   };
 }
 
@@ -105,9 +115,14 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCl
             res(m);
           }
         };
-        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${pattern}; stdout=${out} stderr=${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => rej(new Error(`timed out waiting for ${pattern}; stdout=${out} stderr=${err}`)),
+          timeoutMs,
+        );
         waiters.push(check);
-        child.once('exit', () => setTimeout(() => rej(new Error(`exited before ${pattern}; stdout=${out} stderr=${err}`)), 10));
+        child.once('exit', () =>
+          setTimeout(() => rej(new Error(`exited before ${pattern}; stdout=${out} stderr=${err}`)), 10),
+        );
         check();
       });
     },
@@ -121,11 +136,18 @@ export async function writeConfig(dir: string, text: string, name = 'openclaw.js
 }
 
 /** Config pointing the default agent at a fake OpenAI-wire provider. */
-export function withFakeProvider(url: string, extra: Record<string, unknown> = {}, api: 'openai-completions' | 'anthropic-messages' = 'openai-completions') {
+export function withFakeProvider(
+  url: string,
+  extra: Record<string, unknown> = {},
+  api: 'openai-completions' | 'anthropic-messages' = 'openai-completions',
+) {
   return {
     ...extra,
     models: { providers: { fake: { baseUrl: url, apiKey: 'fake-key', api, models: [{ id: 'm' }] } } },
-    agents: { ...((extra.agents as object) ?? {}), defaults: { model: 'fake/m', ...((extra.agents as { defaults?: object })?.defaults ?? {}) } },
+    agents: {
+      ...((extra.agents as object) ?? {}),
+      defaults: { model: 'fake/m', ...((extra.agents as { defaults?: object })?.defaults ?? {}) },
+    },
   };
 }
 

@@ -31,13 +31,20 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-const lastRequest = () => fake.requests.at(-1)!.body as { messages: Array<{ role: string; content: unknown; tool_calls?: unknown }>; [k: string]: unknown };
-const systemOf = (body: { messages: Array<{ role: string; content: unknown }> }) => body.messages.find((m) => m.role === 'system')?.content;
+const lastRequest = () =>
+  fake.requests.at(-1)!.body as {
+    messages: Array<{ role: string; content: unknown; tool_calls?: unknown }>;
+    [k: string]: unknown;
+  };
+const systemOf = (body: { messages: Array<{ role: string; content: unknown }> }) =>
+  body.messages.find((m) => m.role === 'system')?.content;
 
 describe('non-streaming', () => {
   it('returns a chat.completion the SDK parses, with real usage and the model echoed', async () => {
     fake.script({ text: 'Hello there friend', usage: { promptTokens: 12, completionTokens: 3, cachedTokens: 4 } });
-    const res = await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const res = await client.chat.completions
+      .create({ model: 'openclaw', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(res.response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.response.headers.get('x-request-id')).toBeTruthy();
     const c = res.data;
@@ -48,7 +55,12 @@ describe('non-streaming', () => {
     expect(c.choices).toHaveLength(1);
     expect(c.choices[0]!.message).toMatchObject({ role: 'assistant', content: 'Hello there friend' });
     expect(c.choices[0]!.finish_reason).toBe('stop');
-    expect(c.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 } });
+    expect(c.usage).toMatchObject({
+      prompt_tokens: 12,
+      completion_tokens: 3,
+      total_tokens: 15,
+      prompt_tokens_details: { cached_tokens: 4 },
+    });
   });
 
   it('passes sampling fields to the provider', async () => {
@@ -63,7 +75,14 @@ describe('non-streaming', () => {
       presence_penalty: 0.1,
       frequency_penalty: -0.2,
     });
-    expect(lastRequest()).toMatchObject({ temperature: 0.5, top_p: 0.9, stop: ['END'], seed: 42, presence_penalty: 0.1, frequency_penalty: -0.2 });
+    expect(lastRequest()).toMatchObject({
+      temperature: 0.5,
+      top_p: 0.9,
+      stop: ['END'],
+      seed: 42,
+      presence_penalty: 0.1,
+      frequency_penalty: -0.2,
+    });
     expect(lastRequest().max_tokens ?? lastRequest().max_completion_tokens).toBe(77);
   });
 
@@ -92,7 +111,11 @@ describe('non-streaming', () => {
 describe('streaming', () => {
   it('streams role, content, one finish chunk and no usage chunk unless asked', async () => {
     fake.script({ text: 'one two three' });
-    const stream = await client.chat.completions.create({ model: 'openclaw:main', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await client.chat.completions.create({
+      model: 'openclaw:main',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
@@ -136,7 +159,11 @@ describe('streaming', () => {
 
   it('surfaces a provider failure mid-stream as an SDK error, not silent truncation', async () => {
     fake.script({ text: 'this will be cut short soon', cutAfterChunks: 3, delayMs: 20 });
-    const stream = await client.chat.completions.create({ model: 'openclaw', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await client.chat.completions.create({
+      model: 'openclaw',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     const seen: string[] = [];
     await expect(
       (async () => {
@@ -149,15 +176,31 @@ describe('streaming', () => {
 
 describe('tool calling', () => {
   const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
-    { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+    {
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        parameters: { type: 'object', properties: { city: { type: 'string' } } },
+      },
+    },
   ];
 
   it('round-trips a client tool call without streaming', async () => {
     fake.script({ toolCalls: [{ id: 'call_abc', name: 'get_weather', arguments: '{"city":"Paris"}' }] });
-    const first = await client.chat.completions.create({ model: 'openclaw', tools, tool_choice: 'auto', messages: [{ role: 'user', content: 'weather?' }] });
+    const first = await client.chat.completions.create({
+      model: 'openclaw',
+      tools,
+      tool_choice: 'auto',
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     expect(first.choices[0]!.finish_reason).toBe('tool_calls');
     const call = first.choices[0]!.message.tool_calls![0]!;
-    expect(call).toMatchObject({ id: 'call_abc', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
+    expect(call).toMatchObject({
+      id: 'call_abc',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+    });
     const sentTools = lastRequest().tools as Array<{ function: { name: string } }>;
     expect(sentTools.map((t) => t.function.name)).toContain('get_weather');
 
@@ -179,23 +222,57 @@ describe('tool calling', () => {
   });
 
   it('streams tool calls as OpenAI does: identity fragment first, then arguments', async () => {
-    fake.script({ toolCalls: [{ id: 'call_s1', name: 'get_weather', arguments: '{"city":"Oslo"}', argumentChunks: ['{"ci', 'ty":"Os', 'lo"}'] }] });
-    const runner = client.chat.completions.stream({ model: 'openclaw', tools, messages: [{ role: 'user', content: 'weather?' }] });
+    fake.script({
+      toolCalls: [
+        {
+          id: 'call_s1',
+          name: 'get_weather',
+          arguments: '{"city":"Oslo"}',
+          argumentChunks: ['{"ci', 'ty":"Os', 'lo"}'],
+        },
+      ],
+    });
+    const runner = client.chat.completions.stream({
+      model: 'openclaw',
+      tools,
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     const raw: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     runner.on('chunk', (c) => raw.push(c));
     const final = await runner.finalChatCompletion();
     expect(final.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(final.choices[0]!.message.tool_calls![0]).toMatchObject({ id: 'call_s1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } });
+    expect(final.choices[0]!.message.tool_calls![0]).toMatchObject({
+      id: 'call_s1',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+    });
     const fragments = raw.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
-    expect(fragments[0]).toEqual({ index: 0, id: 'call_s1', type: 'function', function: { name: 'get_weather', arguments: '' } });
+    expect(fragments[0]).toEqual({
+      index: 0,
+      id: 'call_s1',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '' },
+    });
     for (const f of fragments.slice(1)) expect(Object.keys(f).sort()).toEqual(['function', 'index']);
   });
 
   it('passes tool_choice to the provider', async () => {
-    await client.chat.completions.create({ model: 'openclaw', tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, messages: [{ role: 'user', content: 'x' }] });
+    await client.chat.completions.create({
+      model: 'openclaw',
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(lastRequest().tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
-    await client.chat.completions.create({ model: 'openclaw', tools, tool_choice: 'none', messages: [{ role: 'user', content: 'x' }] });
-    const names = ((lastRequest().tools as Array<{ function: { name: string } }> | undefined) ?? []).map((t) => t.function.name);
+    await client.chat.completions.create({
+      model: 'openclaw',
+      tools,
+      tool_choice: 'none',
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    const names = ((lastRequest().tools as Array<{ function: { name: string } }> | undefined) ?? []).map(
+      (t) => t.function.name,
+    );
     expect(names).not.toContain('get_weather');
   });
 });
@@ -211,7 +288,10 @@ describe('errors map to the SDK exception classes', () => {
       [{ messages: [{ role: 'user', content: 'x' }], stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
       [{ messages: [{ role: 'nobody', content: 'x' }] }, 'messages[0].role'],
       [{ messages: [{ role: 'system', content: 'only system' }] }, 'messages'],
-      [{ messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'bad name!' } }] }, 'tools[0].function.name'],
+      [
+        { messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'bad name!' } }] },
+        'tools[0].function.name',
+      ],
     ];
     for (const [body, param] of cases) {
       const err = await client.chat.completions.create({ model: 'openclaw', ...body } as never).then(
@@ -226,21 +306,29 @@ describe('errors map to the SDK exception classes', () => {
 
   it('401 AuthenticationError with code invalid_api_key', async () => {
     const bad = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'nope', maxRetries: 0 });
-    const err = await bad.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await bad.chat.completions
+      .create({ model: 'openclaw', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('invalid_api_key');
     expect((err as InstanceType<typeof OpenAI.APIError>).requestID).toBeTruthy();
   });
 
   it('404 NotFoundError model_not_found listing valid ids', async () => {
-    const err = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_found');
     expect((err as Error).message).toContain('openclaw/beta');
   });
 
   it('400 for invalid JSON, OpenAI-shaped', async () => {
-    const res = await gw.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": ' });
+    const res = await gw.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model": ',
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: Record<string, unknown> };
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null });
@@ -249,7 +337,9 @@ describe('errors map to the SDK exception classes', () => {
 
   it('502 InternalServerError when the provider fails before any output', async () => {
     fake.script({ kind: 'error', status: 400, message: 'upstream says no' });
-    const err = await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: 'openclaw', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
     expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe('api_error');
@@ -270,22 +360,38 @@ describe('agent routing', () => {
   ];
   for (const [model, headers, prompt] of cases) {
     it(`routes model ${model} ${JSON.stringify(headers)}`, async () => {
-      const c = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }, { headers });
+      const c = await client.chat.completions.create(
+        { model, messages: [{ role: 'user', content: 'x' }] },
+        { headers },
+      );
       expect(c.model).toBe(model);
       expect(String(systemOf(lastRequest()))).toContain(prompt);
     });
   }
 
   it('404s an unknown agent named by header', async () => {
-    const err = await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-openclaw-agent-id': 'ghost' } }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create(
+        { model: 'openclaw', messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-openclaw-agent-id': 'ghost' } },
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
 
 describe('sessions', () => {
   it('shares a session across calls with the same user, and not without one', async () => {
-    await client.chat.completions.create({ model: 'openclaw', user: 'Alice', messages: [{ role: 'user', content: 'my name is Alice' }] });
-    await client.chat.completions.create({ model: 'openclaw', user: 'alice', messages: [{ role: 'user', content: 'what is my name?' }] });
+    await client.chat.completions.create({
+      model: 'openclaw',
+      user: 'Alice',
+      messages: [{ role: 'user', content: 'my name is Alice' }],
+    });
+    await client.chat.completions.create({
+      model: 'openclaw',
+      user: 'alice',
+      messages: [{ role: 'user', content: 'what is my name?' }],
+    });
     const history = lastRequest().messages.map((m) => m.content);
     expect(history).toContain('my name is Alice');
     expect(history).toContain('what is my name?');
@@ -300,24 +406,46 @@ describe('sessions', () => {
   });
 
   it('uses x-openclaw-session-key as is and rejects an invalid one', async () => {
-    await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'keyed' }] }, { headers: { 'x-openclaw-session-key': 'my:key/1' } });
+    await client.chat.completions.create(
+      { model: 'openclaw', messages: [{ role: 'user', content: 'keyed' }] },
+      { headers: { 'x-openclaw-session-key': 'my:key/1' } },
+    );
     expect((await gw.ctx.store.load('my:key/1'))?.messages.length).toBe(2);
-    const err = await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-openclaw-session-key': 'bad key!' } }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create(
+        { model: 'openclaw', messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-openclaw-session-key': 'bad key!' } },
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
   it('appends only the new turn when the client resends the transcript', async () => {
     const key = { 'x-openclaw-session-key': 'resend-test' };
     fake.script({ text: 'first answer' });
-    await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'q1' }] }, { headers: key });
+    await client.chat.completions.create(
+      { model: 'openclaw', messages: [{ role: 'user', content: 'q1' }] },
+      { headers: key },
+    );
     fake.script({ text: 'second answer' });
     await client.chat.completions.create(
-      { model: 'openclaw', messages: [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'first answer' }, { role: 'user', content: 'q2' }] },
+      {
+        model: 'openclaw',
+        messages: [
+          { role: 'user', content: 'q1' },
+          { role: 'assistant', content: 'first answer' },
+          { role: 'user', content: 'q2' },
+        ],
+      },
       { headers: key },
     );
     const stored = await gw.ctx.store.load('resend-test');
     expect(stored!.messages.map((m) => m.content)).toEqual(['q1', 'first answer', 'q2', 'second answer']);
-    expect(lastRequest().messages.filter((m) => m.role !== 'system').map((m) => m.content)).toEqual(['q1', 'first answer', 'q2']);
+    expect(
+      lastRequest()
+        .messages.filter((m) => m.role !== 'system')
+        .map((m) => m.content),
+    ).toEqual(['q1', 'first answer', 'q2']);
   });
 });
 
@@ -327,7 +455,15 @@ describe('images', () => {
   it('passes a base64 data URI image to the provider', async () => {
     await client.chat.completions.create({
       model: 'openclaw',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+          ],
+        },
+      ],
     });
     const parts = lastRequest().messages.at(-1)!.content as Array<{ type: string; image_url?: { url: string } }>;
     expect(parts.find((p) => p.type === 'image_url')?.image_url?.url).toBe(`data:image/png;base64,${png}`);
@@ -338,10 +474,15 @@ describe('images', () => {
       [[{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }], /Remote image URLs are not allowed/],
       [[{ type: 'image_url', image_url: { url: `data:image/tiff;base64,${png}` } }], /not allowed/],
       [[{ type: 'image_url', image_url: { url: 'data:image/png;base64,@@@@' } }], /base64/],
-      [Array.from({ length: 9 }, () => ({ type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } })), /Too many images/],
+      [
+        Array.from({ length: 9 }, () => ({ type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } })),
+        /Too many images/,
+      ],
     ];
     for (const [content, message] of bad) {
-      const err = await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content } as never] }).catch((e: unknown) => e);
+      const err = await client.chat.completions
+        .create({ model: 'openclaw', messages: [{ role: 'user', content } as never] })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       expect((err as Error).message).toMatch(message);
       expect((err as InstanceType<typeof OpenAI.APIError>).param).toMatch(/^messages\[0\]\.content\[\d\]/);

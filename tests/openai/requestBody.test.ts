@@ -4,7 +4,9 @@ import { chatConfig, startTestGateway, type TestGateway } from '../helpers/gatew
 const LIMIT = 4096;
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway(chatConfig({ gateway: { http: { endpoints: { chatCompletions: { maxBodyBytes: LIMIT } } } } }));
+  gw = await startTestGateway(
+    chatConfig({ gateway: { http: { endpoints: { chatCompletions: { maxBodyBytes: LIMIT } } } } }),
+  );
 });
 afterAll(() => gw.stop());
 
@@ -21,9 +23,20 @@ function chunked(text: string, pieces: number): ReadableStream<Uint8Array> {
   });
 }
 
-async function post(body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await gw.request('/v1/chat/completions', { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
-  return { status: res.status, body: (await res.json()) as { error?: { message: string; code: string | null; param: string | null } } };
+async function post(
+  body: string | ReadableStream<Uint8Array>,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
+  const res = await gw.request('/v1/chat/completions', {
+    method: 'POST',
+    headers,
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  return {
+    status: res.status,
+    body: (await res.json()) as { error?: { message: string; code: string | null; param: string | null } },
+  };
 }
 
 describe('the chat request body', () => {

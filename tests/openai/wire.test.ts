@@ -17,7 +17,8 @@ afterEach(async () => {
 });
 
 const json = { 'content-type': 'application/json' };
-const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'openclaw', messages: [{ role: 'user', content: 'hi' }], ...extra });
+const chatBody = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: 'openclaw', messages: [{ role: 'user', content: 'hi' }], ...extra });
 
 /** Reads a whole SSE body and returns its frames (text between blank lines). */
 async function frames(res: Response): Promise<string[]> {
@@ -29,11 +30,17 @@ describe('curl -N', () => {
   it('streams the README example on the echo model and prints data: [DONE] last', async () => {
     gw = await startTestGateway(chatConfig());
     const { stdout } = await run('curl', [
-      '-sS', '-N', `${gw.url}/v1/chat/completions`,
-      '-H', `Authorization: Bearer ${gw.token}`,
-      '-H', 'Content-Type: application/json',
-      '-H', 'x-openclaw-agent-id: main',
-      '-d', '{"model": "openclaw", "stream": true, "messages": [{"role":"user","content":"hi"}]}',
+      '-sS',
+      '-N',
+      `${gw.url}/v1/chat/completions`,
+      '-H',
+      `Authorization: Bearer ${gw.token}`,
+      '-H',
+      'Content-Type: application/json',
+      '-H',
+      'x-openclaw-agent-id: main',
+      '-d',
+      '{"model": "openclaw", "stream": true, "messages": [{"role":"user","content":"hi"}]}',
     ]);
     const lines = stdout.split('\n').filter((l) => l !== '');
     expect(lines.at(-1)).toBe('data: [DONE]');
@@ -47,10 +54,14 @@ describe('curl -N', () => {
   it('answers the non-streaming README example with JSON', async () => {
     gw = await startTestGateway(chatConfig());
     const { stdout } = await run('curl', [
-      '-sS', `${gw.url}/v1/chat/completions`,
-      '-H', `Authorization: Bearer ${gw.token}`,
-      '-H', 'Content-Type: application/json',
-      '-d', '{"model": "openclaw", "messages": [{"role":"user","content":"hi"}]}',
+      '-sS',
+      `${gw.url}/v1/chat/completions`,
+      '-H',
+      `Authorization: Bearer ${gw.token}`,
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"model": "openclaw", "messages": [{"role":"user","content":"hi"}]}',
     ]);
     const body = JSON.parse(stdout);
     expect(body.object).toBe('chat.completion');
@@ -62,9 +73,17 @@ describe('stream wire format', () => {
   it('flushes headers before the run produces anything, and sends comment keepalives while idle', async () => {
     fake = await startFakeOpenAI();
     fake.setDefault({ tokens: ['late', ' answer'], delayMs: 400 });
-    gw = await startTestGateway(chatConfig(withFakeProvider(fake.url, { gateway: { http: { endpoints: { chatCompletions: { keepaliveMs: 100 } } } } })));
+    gw = await startTestGateway(
+      chatConfig(
+        withFakeProvider(fake.url, { gateway: { http: { endpoints: { chatCompletions: { keepaliveMs: 100 } } } } }),
+      ),
+    );
     const started = Date.now();
-    const res = await gw.request('/v1/chat/completions', { method: 'POST', headers: json, body: chatBody({ stream: true }) });
+    const res = await gw.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: json,
+      body: chatBody({ stream: true }),
+    });
     expect(Date.now() - started).toBeLessThan(400);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('cache-control')).toBe('no-cache');
@@ -72,7 +91,12 @@ describe('stream wire format', () => {
     const all = await frames(res);
     expect(all.some((f) => f === ': keepalive')).toBe(true);
     expect(all.at(-1)).toBe('data: [DONE]');
-    expect(all.filter((f) => f.startsWith('data: {')).map((f) => JSON.parse(f.slice(6)).choices[0]?.delta?.content ?? '').join('')).toBe('late answer');
+    expect(
+      all
+        .filter((f) => f.startsWith('data: {'))
+        .map((f) => JSON.parse(f.slice(6)).choices[0]?.delta?.content ?? '')
+        .join(''),
+    ).toBe('late answer');
   });
 
   it('never sends a frame over 32 KiB, splitting long deltas', async () => {
@@ -80,10 +104,17 @@ describe('stream wire format', () => {
     const big = 'x'.repeat(50_000) + '\u0001'.repeat(10_000) + '😀'.repeat(10_000);
     fake.setDefault({ tokens: [big] });
     gw = await startTestGateway(chatConfig(withFakeProvider(fake.url)));
-    const res = await gw.request('/v1/chat/completions', { method: 'POST', headers: json, body: chatBody({ stream: true }) });
+    const res = await gw.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: json,
+      body: chatBody({ stream: true }),
+    });
     const all = await frames(res);
     for (const f of all) expect(Buffer.byteLength(f) + 2).toBeLessThanOrEqual(32 * 1024);
-    const content = all.filter((f) => f.startsWith('data: {')).map((f) => JSON.parse(f.slice(6)).choices[0]?.delta?.content ?? '').join('');
+    const content = all
+      .filter((f) => f.startsWith('data: {'))
+      .map((f) => JSON.parse(f.slice(6)).choices[0]?.delta?.content ?? '')
+      .join('');
     expect(content).toBe(big);
   });
 
@@ -91,7 +122,11 @@ describe('stream wire format', () => {
     fake = await startFakeOpenAI();
     fake.setDefault({ text: 'partial answer then boom', cutAfterChunks: 2, delayMs: 20 });
     gw = await startTestGateway(chatConfig(withFakeProvider(fake.url)));
-    const res = await gw.request('/v1/chat/completions', { method: 'POST', headers: json, body: chatBody({ stream: true }) });
+    const res = await gw.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: json,
+      body: chatBody({ stream: true }),
+    });
     const all = await frames(res);
     expect(all.at(-1)).toBe('data: [DONE]');
     const error = JSON.parse(all.at(-2)!.slice(6));
@@ -107,7 +142,11 @@ describe('client disconnect', () => {
     fake.setDefault({ text: 'a b c d e f g h i j k l m n o p', delayMs: 100 });
     gw = await startTestGateway(chatConfig(withFakeProvider(fake.url)));
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.token, maxRetries: 0 });
-    const stream = await client.chat.completions.create({ model: 'openclaw', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await client.chat.completions.create({
+      model: 'openclaw',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     let got = 0;
     let brokeAt = 0;
     for await (const chunk of stream) {
@@ -126,7 +165,10 @@ describe('client disconnect', () => {
     fake = await startFakeOpenAI();
     fake.setDefault({ text: 'a b c d e f g h i j', delayMs: 200 });
     gw = await startTestGateway(chatConfig(withFakeProvider(fake.url)));
-    const req = request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { ...json, authorization: `Bearer ${gw.token}` } });
+    const req = request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${gw.token}` },
+    });
     req.on('error', () => {});
     req.end(chatBody());
     await waitFor(() => fake!.openResponses === 1);
@@ -141,8 +183,14 @@ describe('client disconnect', () => {
 
 describe('limits', () => {
   it('answers 413 before reading a body over maxBodyBytes', async () => {
-    gw = await startTestGateway(chatConfig({ gateway: { http: { endpoints: { chatCompletions: { maxBodyBytes: 1024 } } } } }));
-    const res = await gw.request('/v1/chat/completions', { method: 'POST', headers: json, body: chatBody({ pad: 'x'.repeat(5000) }) });
+    gw = await startTestGateway(
+      chatConfig({ gateway: { http: { endpoints: { chatCompletions: { maxBodyBytes: 1024 } } } } }),
+    );
+    const res = await gw.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: json,
+      body: chatBody({ pad: 'x'.repeat(5000) }),
+    });
     expect(res.status).toBe(413);
     const body = (await res.json()) as { error: { type: string; code: string } };
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'payload_too_large' });
@@ -151,11 +199,16 @@ describe('limits', () => {
   it('maps a full run queue to 429 RateLimitError with retry-after', async () => {
     fake = await startFakeOpenAI();
     fake.setDefault({ text: 'slow slow slow', delayMs: 200 });
-    gw = await startTestGateway(chatConfig(withFakeProvider(fake.url, { agents: { defaults: { maxConcurrent: 1, maxQueued: 0 } } })));
+    gw = await startTestGateway(
+      chatConfig(withFakeProvider(fake.url, { agents: { defaults: { maxConcurrent: 1, maxQueued: 0 } } })),
+    );
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.token, maxRetries: 0 });
     const first = client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'one' }] });
     await waitFor(() => fake!.openResponses === 1);
-    const err = await client.chat.completions.create({ model: 'openclaw', messages: [{ role: 'user', content: 'two' }] }).withResponse().catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: 'openclaw', messages: [{ role: 'user', content: 'two' }] })
+      .withResponse()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('1');
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');

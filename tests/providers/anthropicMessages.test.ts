@@ -27,7 +27,11 @@ beforeAll(async () => {
       },
     },
   });
-  registry = createModelRegistry(config, { FAKE_ANTHROPIC_KEY: 'sk-ant-test-secret-99999' }, { idleTimeoutMs: IDLE_MS });
+  registry = createModelRegistry(
+    config,
+    { FAKE_ANTHROPIC_KEY: 'sk-ant-test-secret-99999' },
+    { idleTimeoutMs: IDLE_MS },
+  );
 });
 
 afterAll(() => fake.close());
@@ -71,8 +75,7 @@ async function turn(options: Turn = {}): Promise<{ events: ModelEvent[]; error?:
   }
 }
 
-const texts = (events: ModelEvent[]): string[] =>
-  events.flatMap((e) => (e.type === 'text_delta' ? [e.delta] : []));
+const texts = (events: ModelEvent[]): string[] => events.flatMap((e) => (e.type === 'text_delta' ? [e.delta] : []));
 
 describe('anthropic-messages provider over the fake Anthropic server', () => {
   it('streams text deltas and counts cache reads and writes into the prompt', async () => {
@@ -117,7 +120,14 @@ describe('anthropic-messages provider over the fake Anthropic server', () => {
         { role: 'tool', toolCallId: 'toolu_2', content: '12:00' },
         { role: 'user', content: 'and tomorrow?' },
       ],
-      tools: [{ name: 'weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } }, { name: 'time' }],
+      tools: [
+        {
+          name: 'weather',
+          description: 'Weather by city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+        { name: 'time' },
+      ],
       toolChoice: 'required',
       sampling: { stop: ['###'], temperature: 0.3 },
     });
@@ -132,7 +142,11 @@ describe('anthropic-messages provider over the fake Anthropic server', () => {
       stop_sequences: ['###'],
       tool_choice: { type: 'any' },
       tools: [
-        { name: 'weather', description: 'Weather by city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+        {
+          name: 'weather',
+          description: 'Weather by city',
+          input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+        },
         { name: 'time', input_schema: { type: 'object', properties: {} } },
       ],
     });
@@ -181,7 +195,10 @@ describe('anthropic-messages provider over the fake Anthropic server', () => {
   });
 
   it('accepts a base URL without /v1', async () => {
-    const { events, error } = await turn({ ref: 'bare/claude-test', messages: [{ role: 'user', content: 'bare host' }] });
+    const { events, error } = await turn({
+      ref: 'bare/claude-test',
+      messages: [{ role: 'user', content: 'bare host' }],
+    });
     expect(error).toBeUndefined();
     expect(texts(events).join('')).toBe('echo: bare host');
     expect(fake.requests[0]!.path).toBe('/v1/messages');
@@ -218,7 +235,11 @@ describe('anthropic-messages provider over the fake Anthropic server', () => {
     const second = await turn({
       messages: [
         { role: 'user', content: 'weather?' },
-        { role: 'assistant', content: null, toolCalls: [{ id: 'toolu_a', name: 'weather', arguments: '{"city":"Rome"}' }] },
+        {
+          role: 'assistant',
+          content: null,
+          toolCalls: [{ id: 'toolu_a', name: 'weather', arguments: '{"city":"Rome"}' }],
+        },
         { role: 'tool', toolCallId: 'toolu_a', content: 'warm' },
       ],
     });

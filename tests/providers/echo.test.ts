@@ -32,7 +32,13 @@ describe('local/echo', () => {
         request([
           { role: 'user', content: 'first message' },
           { role: 'assistant', content: 'ok' },
-          { role: 'user', content: [{ type: 'text', text: 'What is the capital of France?' }, { type: 'image', mimeType: 'image/png', data: 'AA==' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is the capital of France?' },
+              { type: 'image', mimeType: 'image/png', data: 'AA==' },
+            ],
+          },
         ]),
       ),
     );

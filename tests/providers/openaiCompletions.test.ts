@@ -65,12 +65,15 @@ async function turn(options: Turn = {}): Promise<{ events: ModelEvent[]; error?:
   }
 }
 
-const texts = (events: ModelEvent[]): string[] =>
-  events.flatMap((e) => (e.type === 'text_delta' ? [e.delta] : []));
+const texts = (events: ModelEvent[]): string[] => events.flatMap((e) => (e.type === 'text_delta' ? [e.delta] : []));
 
 describe('openai-completions provider over the fake OpenAI server', () => {
   it('streams text deltas and reports usage with cached tokens', async () => {
-    fake.script({ tokens: ['Hel', 'lo', ' world'], delayMs: 5, usage: { promptTokens: 50, completionTokens: 3, cachedTokens: 20 } });
+    fake.script({
+      tokens: ['Hel', 'lo', ' world'],
+      delayMs: 5,
+      usage: { promptTokens: 50, completionTokens: 3, cachedTokens: 20 },
+    });
     const { events, error } = await turn();
     expect(error).toBeUndefined();
     expect(texts(events)).toEqual(['Hel', 'lo', ' world']);
@@ -97,9 +100,23 @@ describe('openai-completions provider over the fake OpenAI server', () => {
         { role: 'assistant', content: null, toolCalls: [{ id: 'call_1', name: 'lookup', arguments: '{"q":"cat"}' }] },
         { role: 'tool', toolCallId: 'call_1', content: 'a cat' },
       ],
-      tools: [{ name: 'lookup', description: 'Look a thing up', parameters: { type: 'object', properties: { q: { type: 'string' } } } }],
+      tools: [
+        {
+          name: 'lookup',
+          description: 'Look a thing up',
+          parameters: { type: 'object', properties: { q: { type: 'string' } } },
+        },
+      ],
       toolChoice: { name: 'lookup' },
-      sampling: { temperature: 0.2, topP: 0.9, maxTokens: 77, stop: ['END'], seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 },
+      sampling: {
+        temperature: 0.2,
+        topP: 0.9,
+        maxTokens: 77,
+        stop: ['END'],
+        seed: 7,
+        presencePenalty: 0.5,
+        frequencyPenalty: -0.5,
+      },
     });
     expect(error).toBeUndefined();
     const request = fake.requests[0]!;
@@ -120,7 +137,11 @@ describe('openai-completions provider over the fake OpenAI server', () => {
       tools: [
         {
           type: 'function',
-          function: { name: 'lookup', description: 'Look a thing up', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+          function: {
+            name: 'lookup',
+            description: 'Look a thing up',
+            parameters: { type: 'object', properties: { q: { type: 'string' } } },
+          },
         },
       ],
     });
@@ -161,11 +182,18 @@ describe('openai-completions provider over the fake OpenAI server', () => {
             text: 'Let me check.',
             toolCalls: [
               { id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}' },
-              { id: 'call_b', name: 'time', arguments: '{"tz":"Europe/Paris"}', argumentChunks: ['{"tz":', '"Europe/', 'Paris"}'] },
+              {
+                id: 'call_b',
+                name: 'time',
+                arguments: '{"tz":"Europe/Paris"}',
+                argumentChunks: ['{"tz":', '"Europe/', 'Paris"}'],
+              },
             ],
           },
     );
-    fake.script((body) => (body.messages.at(-1).role === 'tool' ? { text: `the tool said ${body.messages.at(-1).content}` } : { text: 'no' }));
+    fake.script((body) =>
+      body.messages.at(-1).role === 'tool' ? { text: `the tool said ${body.messages.at(-1).content}` } : { text: 'no' },
+    );
     const first = await turn({ tools: [{ name: 'weather' }, { name: 'time' }] });
     expect(first.error).toBeUndefined();
     expect(texts(first.events).join('')).toBe('Let me check.');
@@ -184,7 +212,11 @@ describe('openai-completions provider over the fake OpenAI server', () => {
     const second = await turn({
       messages: [
         { role: 'user', content: 'weather?' },
-        { role: 'assistant', content: 'Let me check.', toolCalls: [{ id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}' }] },
+        {
+          role: 'assistant',
+          content: 'Let me check.',
+          toolCalls: [{ id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}' }],
+        },
         { role: 'tool', toolCallId: 'call_a', content: 'sunny' },
       ],
     });

@@ -26,7 +26,10 @@ async function firstError(registry: ModelRegistry, model: ResolvedModel): Promis
 
 describe('model registry', () => {
   it('knows the built-in providers with no config', () => {
-    const registry = createModelRegistry(emptyConfig, { OPENAI_API_KEY: 'sk-env-openai', ANTHROPIC_API_KEY: 'sk-ant-env' });
+    const registry = createModelRegistry(emptyConfig, {
+      OPENAI_API_KEY: 'sk-env-openai',
+      ANTHROPIC_API_KEY: 'sk-ant-env',
+    });
     expect(registry.resolve('openai/gpt-4o')).toMatchObject({
       provider: 'openai',
       model: 'gpt-4o',

@@ -64,7 +64,11 @@ describe('undici fetch for the provider SDKs', () => {
   it('sends method, headers and body, and reads status, headers and JSON back', async () => {
     const res = await undiciFetch(`${base}/echo?x=1`, {
       method: 'POST',
-      headers: new Headers({ 'content-type': 'application/json', authorization: 'Bearer k', 'accept-encoding': 'gzip' }),
+      headers: new Headers({
+        'content-type': 'application/json',
+        authorization: 'Bearer k',
+        'accept-encoding': 'gzip',
+      }),
       body: JSON.stringify({ hello: 'wörld' }),
     });
     expect(res.status).toBe(201);
@@ -102,7 +106,9 @@ describe('undici fetch for the provider SDKs', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const error = await undiciFetch(`http://127.0.0.1:${port}/x`, { method: 'POST', body: '{}' }).catch((e: unknown) => e);
+    const error = await undiciFetch(`http://127.0.0.1:${port}/x`, { method: 'POST', body: '{}' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toBe('fetch failed');
     expect(String(((error as Error).cause as Error).message)).toMatch(/ECONNREFUSED/);

@@ -20,7 +20,7 @@ describe('MemorySessionStore bound', () => {
     await store.reset('c');
     await store.appendTurn('e', 'main', turn(1), usage(1, 1));
     expect((await store.list()).map((r) => r.key)).toEqual(['e', 'c', 'd']);
-    expect((await store.load('a'))).toBeNull();
+    expect(await store.load('a')).toBeNull();
   });
 
   it('defaults to 10,000 sessions and refuses a nonsense bound', () => {

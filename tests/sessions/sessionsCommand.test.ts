@@ -76,7 +76,13 @@ describe('openclaw sessions', () => {
     await cli('list', '--json', '--agent', 'main', '--limit', '1');
     const records = JSON.parse(out) as { key: string }[];
     expect(records).toEqual([
-      expect.objectContaining({ key: 'agent:main:dm', agentId: 'main', inputTokens: 1, outputTokens: 2, messageCount: 2 }),
+      expect.objectContaining({
+        key: 'agent:main:dm',
+        agentId: 'main',
+        inputTokens: 1,
+        outputTokens: 2,
+        messageCount: 2,
+      }),
     ]);
   });
 

@@ -160,7 +160,8 @@ describe('SQLite session store', () => {
       let best = Infinity;
       for (let round = 0; round < 5; round++) {
         const start = performance.now();
-        for (let i = 0; i < 200; i++) await store.appendTurn(`agent:main:hot-${round}-${i % 20}`, 'main', turn(i), usage(1, 1));
+        for (let i = 0; i < 200; i++)
+          await store.appendTurn(`agent:main:hot-${round}-${i % 20}`, 'main', turn(i), usage(1, 1));
         best = Math.min(best, performance.now() - start);
       }
       return best;
@@ -184,7 +185,9 @@ describe('SQLite session store after SIGKILL', () => {
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     let killing = false;
     const reported = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

@@ -24,7 +24,11 @@ export const RICH_TURN: ChatMessage[] = [
     role: 'user',
     content: [
       { type: 'text', text: 'what is in these? "quotes", \\backslash\\, tab\t, nul \u0000, emoji 🦞, 中文' },
-      { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==' },
+      {
+        type: 'image',
+        mimeType: 'image/png',
+        data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==',
+      },
       { type: 'image_url', url: 'https://example.com/cat.jpg?size=large&x=1' },
     ],
   },
@@ -187,7 +191,10 @@ export function sessionStoreContract(name: string, factory: StoreFactory): void 
 
     it('round-trips every message shape exactly', async () => {
       await store.appendTurn('rich', 'main', RICH_TURN, usage(1, 1));
-      const big: ChatMessage = { role: 'user', content: [{ type: 'image', mimeType: 'image/jpeg', data: 'A'.repeat(300_000) }] };
+      const big: ChatMessage = {
+        role: 'user',
+        content: [{ type: 'image', mimeType: 'image/jpeg', data: 'A'.repeat(300_000) }],
+      };
       await store.appendTurn('rich', 'main', [big], usage(1, 1));
       const loaded = await store.load('rich');
       expect(loaded?.messages).toStrictEqual([...structuredClone(RICH_TURN), big]);

@@ -12,7 +12,9 @@ const sockets: TestSocket[] = [];
 
 beforeAll(async () => {
   provider = await startFakeOpenAI();
-  gw = await startTestGateway(chatConfig(withFakeProvider(provider.url, { agents: { list: [{ id: 'main' }, { id: 'beta' }] } })));
+  gw = await startTestGateway(
+    chatConfig(withFakeProvider(provider.url, { agents: { list: [{ id: 'main' }, { id: 'beta' }] } })),
+  );
   url = wsUrl(gw.url);
 });
 
@@ -39,17 +41,31 @@ const runEvents = (s: TestSocket, runId: string, event: 'agent' | 'chat'): Frame
 describe('WS agent runs', () => {
   it('accepts an agent run, streams its events, then answers again on the same id with the result', async () => {
     const s = await client();
-    s.send({ type: 'req', id: 'a1', method: 'agent', params: { message: 'hi', agentId: 'main', sessionKey: 'agent:main:wscap', idempotencyKey: 'k-1' } });
+    s.send({
+      type: 'req',
+      id: 'a1',
+      method: 'agent',
+      params: { message: 'hi', agentId: 'main', sessionKey: 'agent:main:wscap', idempotencyKey: 'k-1' },
+    });
     const final = await s.next((f) => f.id === 'a1' && f.payload?.status !== 'accepted');
     const [accepted] = responses(s, 'a1');
     expect(accepted!.ok).toBe(true);
-    expect(accepted!.payload).toMatchObject({ runId: 'k-1', sessionKey: 'agent:main:wscap', agentId: 'main', status: 'accepted' });
+    expect(accepted!.payload).toMatchObject({
+      runId: 'k-1',
+      sessionKey: 'agent:main:wscap',
+      agentId: 'main',
+      status: 'accepted',
+    });
     expect(typeof accepted!.payload.acceptedAt).toBe('number');
 
     expect(final.ok).toBe(true);
     expect(final.payload).toMatchObject({ runId: 'k-1', status: 'ok', summary: 'completed' });
     expect(final.payload.result.payloads).toEqual([{ text: WORDS, mediaUrl: null }]);
-    expect(final.payload.result.meta.agentMeta).toMatchObject({ provider: 'fake', model: 'm', sessionKey: 'agent:main:wscap' });
+    expect(final.payload.result.meta.agentMeta).toMatchObject({
+      provider: 'fake',
+      model: 'm',
+      sessionKey: 'agent:main:wscap',
+    });
     expect(final.payload.result.meta.agentMeta.usage.output).toBeGreaterThan(0);
 
     const agent = runEvents(s, 'k-1', 'agent');
@@ -59,14 +75,23 @@ describe('WS agent runs', () => {
     expect(assistant.length).toBeGreaterThan(1);
     expect(assistant.map((f) => f.payload.data.delta).join('')).toBe(WORDS);
     expect(assistant.at(-1)!.payload.data.text).toBe(WORDS);
-    for (const f of agent) expect(f.payload).toMatchObject({ runId: 'k-1', sessionKey: 'agent:main:wscap', agentId: 'main' });
+    for (const f of agent)
+      expect(f.payload).toMatchObject({ runId: 'k-1', sessionKey: 'agent:main:wscap', agentId: 'main' });
     const runSeqs = agent.map((f) => f.payload.seq);
     expect([...runSeqs].sort((a, b) => a - b)).toEqual(runSeqs);
     expect(new Set(runSeqs).size).toBe(runSeqs.length);
 
     const chat = runEvents(s, 'k-1', 'chat');
-    expect(chat.at(-1)!.payload).toMatchObject({ state: 'final', message: { role: 'assistant', content: [{ type: 'text', text: WORDS }] } });
-    expect(chat.filter((f) => f.payload.state === 'delta').map((f) => f.payload.deltaText).join('')).toBe(WORDS);
+    expect(chat.at(-1)!.payload).toMatchObject({
+      state: 'final',
+      message: { role: 'assistant', content: [{ type: 'text', text: WORDS }] },
+    });
+    expect(
+      chat
+        .filter((f) => f.payload.state === 'delta')
+        .map((f) => f.payload.deltaText)
+        .join(''),
+    ).toBe(WORDS);
 
     // Order on the wire: accepted, then events, then the final response; connection seqs climb by one.
     const idx = (f: Frame) => s.frames.indexOf(f);
@@ -107,11 +132,18 @@ describe('WS agent runs', () => {
   it('reports a failed run as a final error response on the same id', async () => {
     provider.script({ kind: 'error', status: 400, message: 'bad things' });
     const s = await client();
-    s.send({ type: 'req', id: 'e1', method: 'agent', params: { message: 'fail please', idempotencyKey: 'err-1', sessionKey: 'agent:main:err' } });
+    s.send({
+      type: 'req',
+      id: 'e1',
+      method: 'agent',
+      params: { message: 'fail please', idempotencyKey: 'err-1', sessionKey: 'agent:main:err' },
+    });
     const final = await s.next((f) => f.id === 'e1' && f.ok === false);
     expect(final.payload).toMatchObject({ runId: 'err-1', status: 'error' });
     expect(final.error!.code).toBe('UNAVAILABLE');
-    const lifecycle = await s.next((f) => f.event === 'agent' && f.payload.runId === 'err-1' && f.payload.data.phase === 'error');
+    const lifecycle = await s.next(
+      (f) => f.event === 'agent' && f.payload.runId === 'err-1' && f.payload.data.phase === 'error',
+    );
     expect(lifecycle.payload.data.error).toBeTruthy();
     expect((await s.next((f) => f.event === 'chat' && f.payload.runId === 'err-1')).payload.state).toBe('error');
   });
@@ -119,7 +151,12 @@ describe('WS agent runs', () => {
   it('times a run out with AGENT_TIMEOUT', async () => {
     provider.script({ text: 'never finishes', stallAfterChunks: 1 });
     const s = await client();
-    s.send({ type: 'req', id: 't1', method: 'agent', params: { message: 'slow', idempotencyKey: 'slow-1', sessionKey: 'agent:main:slow', timeout: 1 } });
+    s.send({
+      type: 'req',
+      id: 't1',
+      method: 'agent',
+      params: { message: 'slow', idempotencyKey: 'slow-1', sessionKey: 'agent:main:slow', timeout: 1 },
+    });
     const final = await s.next((f) => f.id === 't1' && f.ok === false, 5000);
     expect(final.error!.code).toBe('AGENT_TIMEOUT');
     expect(final.payload.status).toBe('error');
@@ -129,7 +166,12 @@ describe('WS agent runs', () => {
     const s = await client();
     const unknown = await s.request('agent', { message: 'hi', agentId: 'nobody', idempotencyKey: 'u-1' });
     expect(unknown.error).toMatchObject({ code: 'INVALID_REQUEST', details: { code: 'UNKNOWN_AGENT' } });
-    const mismatch = await s.request('agent', { message: 'hi', agentId: 'main', sessionKey: 'agent:beta:x', idempotencyKey: 'u-2' });
+    const mismatch = await s.request('agent', {
+      message: 'hi',
+      agentId: 'main',
+      sessionKey: 'agent:beta:x',
+      idempotencyKey: 'u-2',
+    });
     expect(mismatch.error!.code).toBe('INVALID_REQUEST');
   });
 
@@ -140,7 +182,9 @@ describe('WS agent runs', () => {
     expect(first.payload).toEqual({ runId: 'chat-1', status: 'started' });
     const again = await s.request('chat.send', params);
     expect(again.payload).toEqual({ runId: 'chat-1', status: 'in_flight' });
-    const final = await s.next((f) => f.event === 'chat' && f.payload.runId === 'chat-1' && f.payload.state === 'final');
+    const final = await s.next(
+      (f) => f.event === 'chat' && f.payload.runId === 'chat-1' && f.payload.state === 'final',
+    );
     expect(final.payload).toMatchObject({ sessionKey: 'agent:beta:chat', agentId: 'beta' });
     await s.next((f) => f.event === 'agent' && f.payload.runId === 'chat-1' && f.payload.data.phase === 'end');
     const done = await s.request('chat.send', params);
@@ -154,11 +198,21 @@ describe('WS agent runs', () => {
     const res = await gw.request('/v1/chat/completions', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openclaw', stream: true, user: 'Alice', messages: [{ role: 'user', content: 'talk slowly' }] }),
+      body: JSON.stringify({
+        model: 'openclaw',
+        stream: true,
+        user: 'Alice',
+        messages: [{ role: 'user', content: 'talk slowly' }],
+      }),
       signal: controller.signal,
     });
     expect(res.status).toBe(200);
-    const started = await s.next((f) => f.event === 'agent' && f.payload.sessionKey === 'agent:main:openai-user:alice' && f.payload.data.phase === 'start');
+    const started = await s.next(
+      (f) =>
+        f.event === 'agent' &&
+        f.payload.sessionKey === 'agent:main:openai-user:alice' &&
+        f.payload.data.phase === 'start',
+    );
     const runId: string = started.payload.runId;
     expect(runId).toMatch(/^chatcmpl-/);
     await s.next((f) => f.event === 'agent' && f.payload.runId === runId && f.payload.stream === 'assistant');
@@ -190,12 +244,16 @@ describe('WS agent runs', () => {
     expect(bob).toMatchObject({ agentId: 'main', messageCount: 2, active: false });
     expect(list.payload.count).toBe(list.payload.sessions.length);
     expect((await s.request('sessions.list', { search: 'openai-user:bob' })).payload.sessions).toHaveLength(1);
-    expect((await s.request('sessions.list', { agentId: 'beta' })).payload.sessions.every((x: any) => x.agentId === 'beta')).toBe(true);
+    expect(
+      (await s.request('sessions.list', { agentId: 'beta' })).payload.sessions.every((x: any) => x.agentId === 'beta'),
+    ).toBe(true);
 
     const reset = await s.request('sessions.reset', { key: 'agent:main:openai-user:bob' });
     expect(reset.payload).toMatchObject({ ok: true, reset: true });
     expect(reset.payload.sessionId).not.toBe(bob.sessionId);
-    expect((await s.request('chat.history', { sessionKey: 'agent:main:openai-user:bob' })).payload.messages).toEqual([]);
+    expect((await s.request('chat.history', { sessionKey: 'agent:main:openai-user:bob' })).payload.messages).toEqual(
+      [],
+    );
     const deleted = await s.request('sessions.delete', { key: 'agent:main:openai-user:bob' });
     expect(deleted.payload).toMatchObject({ ok: true, deleted: true });
     const after = await s.request('sessions.list');
@@ -212,7 +270,13 @@ describe('WS agent runs', () => {
     expect(status.connections).toBeGreaterThanOrEqual(1);
     expect(status.gateway.authMode).toBe('token');
     const agents = (await s.request('agents.list')).payload;
-    expect(agents).toMatchObject({ defaultId: 'main', agents: [{ id: 'main', model: 'fake/m' }, { id: 'beta', model: 'fake/m' }] });
+    expect(agents).toMatchObject({
+      defaultId: 'main',
+      agents: [
+        { id: 'main', model: 'fake/m' },
+        { id: 'beta', model: 'fake/m' },
+      ],
+    });
     const models = (await s.request('models.list')).payload;
     expect(models.models).toEqual([{ id: 'm', name: 'm', provider: 'fake', ref: 'fake/m' }]);
   });

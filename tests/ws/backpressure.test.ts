@@ -45,7 +45,8 @@ it('drops a client that stops reading while another is served in full', async ()
   const closed = await slow.closed;
   expect(closed.code).toBe(1006);
   // The slow client saw only part of the run; the fast one all of it.
-  const ended = (frames: typeof slow.frames) => frames.some((f) => f.event === 'agent' && f.payload.runId === 'flood-1' && f.payload.data.phase === 'end');
+  const ended = (frames: typeof slow.frames) =>
+    frames.some((f) => f.event === 'agent' && f.payload.runId === 'flood-1' && f.payload.data.phase === 'end');
   expect(ended(slow.frames)).toBe(false);
   expect(ended(fast.frames)).toBe(true);
 }, 20_000);

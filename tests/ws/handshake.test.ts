@@ -39,13 +39,31 @@ describe('WS handshake', () => {
     expect(hello.server.version).toBe(gw.ctx.version);
     expect(hello.server.connId).toMatch(/^[0-9a-f-]{36}$/);
     expect(hello.features.methods).toEqual(
-      expect.arrayContaining(['connect', 'health', 'status', 'agent', 'agent.wait', 'chat.send', 'chat.history', 'chat.abort', 'sessions.list', 'sessions.reset', 'sessions.delete', 'agents.list', 'models.list']),
+      expect.arrayContaining([
+        'connect',
+        'health',
+        'status',
+        'agent',
+        'agent.wait',
+        'chat.send',
+        'chat.history',
+        'chat.abort',
+        'sessions.list',
+        'sessions.reset',
+        'sessions.delete',
+        'agents.list',
+        'models.list',
+      ]),
     );
     expect(hello.features.events).toEqual(expect.arrayContaining(['agent', 'chat', 'tick', 'shutdown']));
     expect(hello.snapshot.health.ok).toBe(true);
     expect(hello.snapshot.uptimeMs).toBeGreaterThanOrEqual(0);
     expect(hello.auth).toEqual({ method: 'token', role: 'operator', scopes: ['operator.read', 'operator.write'] });
-    expect(hello.policy).toEqual({ maxPayload: 25 * 1024 * 1024, maxBufferedBytes: 50 * 1024 * 1024, tickIntervalMs: 200 });
+    expect(hello.policy).toEqual({
+      maxPayload: 25 * 1024 * 1024,
+      maxBufferedBytes: 50 * 1024 * 1024,
+      tickIntervalMs: 200,
+    });
 
     // Ticks arrive on the configured interval with a per-connection seq.
     const tick = await s.next((f) => f.event === 'tick', 2000);
@@ -66,7 +84,10 @@ describe('WS handshake', () => {
 
   it('refuses a range outside 3-4 with PROTOCOL_MISMATCH and closes 1002', async () => {
     const { gw, url } = await start();
-    for (const range of [{ minProtocol: 5, maxProtocol: 6 }, { minProtocol: 1, maxProtocol: 2 }]) {
+    for (const range of [
+      { minProtocol: 5, maxProtocol: 6 },
+      { minProtocol: 1, maxProtocol: 2 },
+    ]) {
       const s = await open(url);
       const res = await s.request('connect', connectParams(gw.token, range));
       expect(res.ok).toBe(false);
@@ -77,7 +98,9 @@ describe('WS handshake', () => {
   });
 
   it('closes a wrong token with 1008 and a reason, and counts it toward the shared limiter', async () => {
-    const { gw, url } = await start(chatConfig({ gateway: { auth: { rateLimit: { maxAttempts: 2, exemptLoopback: false } } } }));
+    const { gw, url } = await start(
+      chatConfig({ gateway: { auth: { rateLimit: { maxAttempts: 2, exemptLoopback: false } } } }),
+    );
     const s = await open(url);
     const res = await s.request('connect', connectParams('wrong-token'));
     expect(res.ok).toBe(false);
@@ -136,7 +159,18 @@ describe('WS handshake', () => {
   it('closes an oversize pre-connect frame with 1008', async () => {
     const { gw, url } = await start({ gateway: { ws: { preAuthMaxBytes: 1024 } } });
     const s = await open(url);
-    s.send({ type: 'req', id: 'c1', method: 'connect', params: { ...connectParams(gw.token), userAgent: 'x'.repeat(500), caps: ['y'.repeat(60)], locale: 'z'.repeat(60), pad: 'p'.repeat(2000) } });
+    s.send({
+      type: 'req',
+      id: 'c1',
+      method: 'connect',
+      params: {
+        ...connectParams(gw.token),
+        userAgent: 'x'.repeat(500),
+        caps: ['y'.repeat(60)],
+        locale: 'z'.repeat(60),
+        pad: 'p'.repeat(2000),
+      },
+    });
     const closed = await s.closed;
     expect(closed.code).toBe(1008);
     expect(closed.reason).toMatch(/too large/);
@@ -155,7 +189,10 @@ describe('WS handshake', () => {
   it('refuses an unknown client id and bad connect params with 1008', async () => {
     const { gw, url } = await start();
     const s = await open(url);
-    const res = await s.request('connect', connectParams(gw.token, { client: { id: 'evil', version: '1', platform: 'x', mode: 'cli' } }));
+    const res = await s.request(
+      'connect',
+      connectParams(gw.token, { client: { id: 'evil', version: '1', platform: 'x', mode: 'cli' } }),
+    );
     expect(res.error!.code).toBe('INVALID_REQUEST');
     expect(res.error!.message).toMatch(/client\.id/);
     expect((await s.closed).code).toBe(1008);

@@ -49,7 +49,8 @@ describe('closeReason', () => {
 describe('RunEventPayloads', () => {
   const base = { runId: 'r1', sessionKey: 'agent:main:x' };
   let seq = 0;
-  const ev = (body: Record<string, unknown>): RunEvent => ({ ...base, seq: ++seq, ts: 1000 + seq, ...body }) as RunEvent;
+  const ev = (body: Record<string, unknown>): RunEvent =>
+    ({ ...base, seq: ++seq, ts: 1000 + seq, ...body }) as RunEvent;
   const result = (text: string): RunResult => ({
     runId: 'r1',
     sessionKey: 'agent:main:x',
@@ -94,8 +95,16 @@ describe('RunEventPayloads', () => {
     const out: RunBroadcast[] = [];
     const payloads = new RunEventPayloads((b) => out.push(b));
     payloads.handle(ev({ type: 'lifecycle.start', agentId: 'main' }));
-    const aborted = { ...result(''), stopReason: 'aborted' as const, error: { code: 'aborted' as const, message: 'chat.abort' } };
+    const aborted = {
+      ...result(''),
+      stopReason: 'aborted' as const,
+      error: { code: 'aborted' as const, message: 'chat.abort' },
+    };
     payloads.handle(ev({ type: 'lifecycle.error', error: aborted.error, result: aborted }));
-    expect(out.map((b) => (b.event === 'chat' ? b.payload.state : (b.payload.data as any).phase))).toEqual(['start', 'end', 'aborted']);
+    expect(out.map((b) => (b.event === 'chat' ? b.payload.state : (b.payload.data as any).phase))).toEqual([
+      'start',
+      'end',
+      'aborted',
+    ]);
   });
 });

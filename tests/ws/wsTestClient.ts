@@ -100,7 +100,11 @@ export function connectParams(token: string | undefined, extra: Record<string, u
 }
 
 /** Opens a socket and completes the handshake; throws if it is refused. */
-export async function connectClient(url: string, token: string | undefined, extra: Record<string, unknown> = {}): Promise<TestSocket> {
+export async function connectClient(
+  url: string,
+  token: string | undefined,
+  extra: Record<string, unknown> = {},
+): Promise<TestSocket> {
   const socket = await openSocket(url);
   await socket.next((f) => f.event === 'connect.challenge');
   const res = await socket.request('connect', connectParams(token, extra), 'c1');

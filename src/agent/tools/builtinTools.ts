@@ -10,7 +10,8 @@ export function toolsForAgent(agent: AgentDefinition): Map<string, BuiltinTool> 
   const allowed = agent.tools === undefined ? undefined : new Set(agent.tools);
   const tools = new Map<string, BuiltinTool>();
   for (const tool of BUILTIN_TOOLS) {
-    if (tool.availableTo(agent) && (allowed === undefined || allowed.has(tool.spec.name))) tools.set(tool.spec.name, tool);
+    if (tool.availableTo(agent) && (allowed === undefined || allowed.has(tool.spec.name)))
+      tools.set(tool.spec.name, tool);
   }
   return tools;
 }

@@ -4,7 +4,8 @@ import { toolError, type BuiltinTool } from './tool.js';
 export const currentTime: BuiltinTool = {
   spec: {
     name: 'current_time',
-    description: 'Returns the current date and time as ISO 8601. Pass an IANA time zone (e.g. "Europe/Paris") for local time.',
+    description:
+      'Returns the current date and time as ISO 8601. Pass an IANA time zone (e.g. "Europe/Paris") for local time.',
     parameters: {
       type: 'object',
       properties: { timezone: { type: 'string', description: 'IANA time zone name; UTC when omitted.' } },

@@ -29,11 +29,18 @@ export const readFile: BuiltinTool = {
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       // Node's fs messages carry absolute paths; the model gets the code only.
-      return toolError(typeof code === 'string' ? `could not read ${path}: ${code}` : `could not read ${path}: ${(err as Error).message}`);
+      return toolError(
+        typeof code === 'string'
+          ? `could not read ${path}: ${code}`
+          : `could not read ${path}: ${(err as Error).message}`,
+      );
     }
     if (text === null) return toolError(`file not found: ${path}`);
     if (new TextEncoder().encode(text).length > READ_FILE_MAX_BYTES) {
-      return { output: `${text.slice(0, READ_FILE_MAX_BYTES)}\n[truncated at ${READ_FILE_MAX_BYTES} bytes]`, isError: false };
+      return {
+        output: `${text.slice(0, READ_FILE_MAX_BYTES)}\n[truncated at ${READ_FILE_MAX_BYTES} bytes]`,
+        isError: false,
+      };
     }
     return { output: text, isError: false };
   },

@@ -35,7 +35,12 @@ function unknownModel(agents: AgentRegistry, asked: string) {
 }
 
 /** Contract point 5: explicit key as is; else `user`-derived; else a fresh stateless key. */
-export function resolveSessionKey(agentId: string, header: string | undefined, user: unknown, newId: () => string): AgentTarget {
+export function resolveSessionKey(
+  agentId: string,
+  header: string | undefined,
+  user: unknown,
+  newId: () => string,
+): AgentTarget {
   const explicit = header?.trim();
   if (explicit) {
     if (!SESSION_KEY.test(explicit) || explicit.includes('..')) {

@@ -22,7 +22,10 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
  * @see ../shared/reference/openai-chat-completions.md
  */
-export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks, 'sse' | 'requestSignal' | 'readBody'> = {}): Hono<AppEnv> {
+export function chatCompletionsRoutes(
+  ctx: GatewayContext,
+  edge: Pick<EdgeHooks, 'sse' | 'requestSignal' | 'readBody'> = {},
+): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
   const streamEvents = edge.sse ?? honoSseStreamer;
   const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
@@ -44,13 +47,18 @@ export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks,
         throw openAiException({
           kind: 'invalid_request',
           param: param || null,
-          code: issue.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value',
+          code:
+            issue.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value',
           message: param ? `Invalid value for '${param}': ${issue.message}` : issue.message,
         });
       }),
       async (c) => {
         const body = c.req.valid('json');
-        const agentId = resolveAgentId(ctx.agents, body.model, c.req.header('x-openclaw-agent-id') ?? c.req.header('x-openclaw-agent'));
+        const agentId = resolveAgentId(
+          ctx.agents,
+          body.model,
+          c.req.header('x-openclaw-agent-id') ?? c.req.header('x-openclaw-agent'),
+        );
         const target = resolveSessionKey(agentId, c.req.header('x-openclaw-session-key'), body.user, newId);
         const { messages, extraSystemPrompt } = toRunMessages(body.messages, settings.images);
         const runId = `chatcmpl-${newId()}`;
@@ -62,7 +70,11 @@ export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks,
           runId,
           messages,
           extraSystemPrompt,
-          clientTools: body.tools?.map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters })),
+          clientTools: body.tools?.map((t) => ({
+            name: t.function.name,
+            description: t.function.description,
+            parameters: t.function.parameters,
+          })),
           toolChoice: toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
           signal: requestSignal(c),
@@ -81,18 +93,26 @@ export function chatCompletionsRoutes(ctx: GatewayContext, edge: Pick<EdgeHooks,
           return c.json(completionOf(result, runId, created, model));
         }
 
-        const adapter = createChunkAdapter({ id: runId, created, model, includeUsage: body.stream_options?.include_usage === true });
+        const adapter = createChunkAdapter({
+          id: runId,
+          created,
+          model,
+          includeUsage: body.stream_options?.include_usage === true,
+        });
         c.header('x-accel-buffering', 'no');
         return streamEvents(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
           await stream.data(adapter.start());
           let lastWrite = Date.now();
-          const keepalive = setInterval(() => {
-            if (Date.now() - lastWrite < settings.keepaliveMs) return;
-            lastWrite = Date.now();
-            // A comment line: SDKs skip it, unlike an empty event which they would try to parse.
-            void stream.write(': keepalive\n\n');
-          }, Math.min(settings.keepaliveMs, 1000));
+          const keepalive = setInterval(
+            () => {
+              if (Date.now() - lastWrite < settings.keepaliveMs) return;
+              lastWrite = Date.now();
+              // A comment line: SDKs skip it, unlike an empty event which they would try to parse.
+              void stream.write(': keepalive\n\n');
+            },
+            Math.min(settings.keepaliveMs, 1000),
+          );
           try {
             for await (const event of handle.events) {
               for (const data of adapter.onEvent(event)) await stream.data(data);
@@ -126,7 +146,11 @@ function samplingOf(body: ChatCompletionRequest): RunInput['sampling'] {
 }
 
 function completionOf(result: RunResult, id: string, created: number, model: string): ChatCompletion {
-  const toolCalls = result.toolCalls.map((tc) => ({ id: tc.id, type: 'function' as const, function: { name: tc.name, arguments: tc.arguments } }));
+  const toolCalls = result.toolCalls.map((tc) => ({
+    id: tc.id,
+    type: 'function' as const,
+    function: { name: tc.name, arguments: tc.arguments },
+  }));
   return {
     id,
     object: 'chat.completion',

@@ -17,7 +17,8 @@ const result = (over: Partial<RunResult> = {}): RunResult => ({
   endedAt: 1,
   ...over,
 });
-const adapter = (includeUsage = false) => createChunkAdapter({ id: 'chatcmpl-1', created: 42, model: 'openclaw', includeUsage });
+const adapter = (includeUsage = false) =>
+  createChunkAdapter({ id: 'chatcmpl-1', created: 42, model: 'openclaw', includeUsage });
 const parse = (frames: string[]) => frames.map((f) => JSON.parse(f));
 
 describe('chunk adapter', () => {
@@ -41,7 +42,10 @@ describe('chunk adapter', () => {
     const a = adapter(true);
     const out = parse(a.onEvent(ev({ type: 'lifecycle.end', result: result({ stopReason: 'length' }) })));
     expect(out[0].choices).toEqual([{ index: 0, delta: {}, finish_reason: 'length' }]);
-    expect(out[1]).toMatchObject({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 1 } } });
+    expect(out[1]).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 1 } },
+    });
     expect(a.finished).toBe(true);
     expect(a.onEvent(ev({ type: 'assistant.delta', delta: 'late' }))).toEqual([]);
     expect(parse(adapter(false).onEvent(ev({ type: 'lifecycle.end', result: result() })))).toHaveLength(1);
@@ -49,17 +53,27 @@ describe('chunk adapter', () => {
 
   it('maps an aborted or errored stop to an error frame without choices', () => {
     const [frame] = parse(
-      adapter().onEvent(ev({ type: 'lifecycle.error', error: { code: 'provider', message: 'boom', afterFirstToken: true }, result: result({ stopReason: 'error' }) })),
+      adapter().onEvent(
+        ev({
+          type: 'lifecycle.error',
+          error: { code: 'provider', message: 'boom', afterFirstToken: true },
+          result: result({ stopReason: 'error' }),
+        }),
+      ),
     );
     expect(frame).toEqual({ error: { message: 'boom', type: 'api_error', param: null, code: 'upstream_error' } });
   });
 
   it('streams only client tool calls, indexed among themselves', () => {
     const a = adapter();
-    expect(a.onEvent(ev({ type: 'tool.start', index: 0, callId: 'srv', name: 'current_time', client: false }))).toEqual([]);
+    expect(a.onEvent(ev({ type: 'tool.start', index: 0, callId: 'srv', name: 'current_time', client: false }))).toEqual(
+      [],
+    );
     expect(a.onEvent(ev({ type: 'tool.args', index: 0, callId: 'srv', delta: '{}' }))).toEqual([]);
     const [start] = parse(a.onEvent(ev({ type: 'tool.start', index: 1, callId: 'call_1', name: 'f', client: true })));
-    expect(start.choices[0].delta.tool_calls).toEqual([{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }]);
+    expect(start.choices[0].delta.tool_calls).toEqual([
+      { index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } },
+    ]);
     const [args] = parse(a.onEvent(ev({ type: 'tool.args', index: 1, callId: 'call_1', delta: '{"a":1}' })));
     expect(args.choices[0].delta.tool_calls).toEqual([{ index: 0, function: { arguments: '{"a":1}' } }]);
     const [fin] = parse(a.onEvent(ev({ type: 'lifecycle.end', result: result({ stopReason: 'tool_calls' }) })));

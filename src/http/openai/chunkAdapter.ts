@@ -62,7 +62,8 @@ export function splitDelta(text: string, max = MAX_DELTA_UNITS): string[] {
 
 export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
   const head = `{"id":${JSON.stringify(options.id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(options.model)},"choices":`;
-  const choice = (delta: string, finish: string | null) => `${head}[{"index":0,"delta":${delta},"finish_reason":${finish === null ? 'null' : `"${finish}"`}}]}`;
+  const choice = (delta: string, finish: string | null) =>
+    `${head}[{"index":0,"delta":${delta},"finish_reason":${finish === null ? 'null' : `"${finish}"`}}]}`;
   /** OpenAI indexes tool calls per choice; the run's own indexes count server-side calls too. */
   const toolIndex = new Map<string, number>();
   let finished = false;
@@ -95,13 +96,23 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
         case 'tool.args': {
           const index = toolIndex.get(event.callId);
           if (index === undefined || event.delta === '') return [];
-          return splitDelta(event.delta).map((d) => choice(`{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(d)}}}]}`, null));
+          return splitDelta(event.delta).map((d) =>
+            choice(`{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(d)}}}]}`, null),
+          );
         }
         case 'lifecycle.end':
           return finish(event.result);
         case 'lifecycle.error':
           finished = true;
-          return [JSON.stringify(streamErrorBody(event.error.message, event.error.code === 'provider' ? 'api_error' : 'server_error', runErrorCode(event.error.code)))];
+          return [
+            JSON.stringify(
+              streamErrorBody(
+                event.error.message,
+                event.error.code === 'provider' ? 'api_error' : 'server_error',
+                runErrorCode(event.error.code),
+              ),
+            ),
+          ];
         case 'lifecycle.start':
         case 'tool.result':
         case 'usage':

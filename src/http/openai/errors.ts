@@ -24,7 +24,10 @@ interface Shaped {
 }
 
 function retryHeaders(ms: number): Record<string, string> {
-  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.max(0, Math.round(ms))) };
+  return {
+    'retry-after': String(Math.max(1, Math.ceil(ms / 1000))),
+    'retry-after-ms': String(Math.max(0, Math.round(ms))),
+  };
 }
 
 export function shapeError(e: OpenAiError): Shaped {
@@ -33,30 +36,72 @@ export function shapeError(e: OpenAiError): Shaped {
   });
   switch (e.kind) {
     case 'invalid_request':
-      return { status: 400, body: body(e.message, 'invalid_request_error', e.param ?? null, e.code ?? null), headers: {} };
+      return {
+        status: 400,
+        body: body(e.message, 'invalid_request_error', e.param ?? null, e.code ?? null),
+        headers: {},
+      };
     case 'invalid_api_key':
       return {
         status: 401,
-        body: body(e.message ?? 'Incorrect or missing API key. Send `Authorization: Bearer <gateway token>`.', 'invalid_request_error', null, 'invalid_api_key'),
+        body: body(
+          e.message ?? 'Incorrect or missing API key. Send `Authorization: Bearer <gateway token>`.',
+          'invalid_request_error',
+          null,
+          'invalid_api_key',
+        ),
         headers: { 'www-authenticate': 'Bearer' },
       };
     case 'not_found':
       return { status: 404, body: body(e.message, 'invalid_request_error', null, e.code ?? 'not_found'), headers: {} };
     case 'method_not_allowed':
-      return { status: 405, body: body('Method Not Allowed', 'invalid_request_error', null, 'method_not_allowed'), headers: { allow: e.allow } };
+      return {
+        status: 405,
+        body: body('Method Not Allowed', 'invalid_request_error', null, 'method_not_allowed'),
+        headers: { allow: e.allow },
+      };
     case 'payload_too_large':
-      return { status: 413, body: body(e.limit === undefined ? 'Request body too large.' : `Request body exceeds ${e.limit} bytes.`, 'invalid_request_error', null, 'payload_too_large'), headers: {} };
+      return {
+        status: 413,
+        body: body(
+          e.limit === undefined ? 'Request body too large.' : `Request body exceeds ${e.limit} bytes.`,
+          'invalid_request_error',
+          null,
+          'payload_too_large',
+        ),
+        headers: {},
+      };
     case 'rate_limited':
-      return { status: 429, body: body(e.message, 'requests', null, e.code ?? 'rate_limit_exceeded'), headers: retryHeaders(e.retryAfterMs) };
+      return {
+        status: 429,
+        body: body(e.message, 'requests', null, e.code ?? 'rate_limit_exceeded'),
+        headers: retryHeaders(e.retryAfterMs),
+      };
     case 'upstream':
       // The agent has already done work: an SDK retry would start a second run.
-      return { status: 502, body: body(e.message, 'api_error', null, 'upstream_error'), headers: { 'x-should-retry': 'false' } };
+      return {
+        status: 502,
+        body: body(e.message, 'api_error', null, 'upstream_error'),
+        headers: { 'x-should-retry': 'false' },
+      };
     case 'timeout':
-      return { status: 504, body: body(e.message, 'server_error', null, 'agent_timeout'), headers: { 'x-should-retry': 'false' } };
+      return {
+        status: 504,
+        body: body(e.message, 'server_error', null, 'agent_timeout'),
+        headers: { 'x-should-retry': 'false' },
+      };
     case 'unavailable':
-      return { status: 503, body: body(e.message, 'server_error', null, null), headers: e.retryAfterMs ? retryHeaders(e.retryAfterMs) : {} };
+      return {
+        status: 503,
+        body: body(e.message, 'server_error', null, null),
+        headers: e.retryAfterMs ? retryHeaders(e.retryAfterMs) : {},
+      };
     case 'internal':
-      return { status: 500, body: body(e.message ?? 'The gateway hit an internal error.', 'server_error', null, null), headers: {} };
+      return {
+        status: 500,
+        body: body(e.message ?? 'The gateway hit an internal error.', 'server_error', null, null),
+        headers: {},
+      };
   }
 }
 

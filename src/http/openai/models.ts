@@ -15,7 +15,13 @@ interface ModelObject {
 /** `openclaw`, `openclaw/default`, then `openclaw/<id>` per agent: computed once at startup. */
 export function agentModels(agents: AgentRegistry): ModelObject[] {
   const def = agents.get(agents.defaultId);
-  const model = (id: string, name: string): ModelObject => ({ id, object: 'model', created: 0, owned_by: 'openclaw', name });
+  const model = (id: string, name: string): ModelObject => ({
+    id,
+    object: 'model',
+    created: 0,
+    owned_by: 'openclaw',
+    name,
+  });
   return [
     model('openclaw', `OpenClaw (${def?.name ?? agents.defaultId})`),
     model('openclaw/default', `OpenClaw default agent (${def?.name ?? agents.defaultId})`),

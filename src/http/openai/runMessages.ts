@@ -41,14 +41,27 @@ export function toRunMessages(input: RequestMessage[], images: ImageLimits): Con
           arguments: tc.function.arguments,
         }));
         const text = m.content == null ? null : textContent(m.content, `messages[${i}].content`);
-        messages.push(toolCalls?.length ? { role: 'assistant', content: text, toolCalls } : { role: 'assistant', content: text ?? '' });
+        messages.push(
+          toolCalls?.length
+            ? { role: 'assistant', content: text, toolCalls }
+            : { role: 'assistant', content: text ?? '' },
+        );
         return;
       }
       case 'tool':
-        messages.push({ role: 'tool', toolCallId: m.tool_call_id, content: textContent(m.content, `messages[${i}].content`) });
+        messages.push({
+          role: 'tool',
+          toolCallId: m.tool_call_id,
+          content: textContent(m.content, `messages[${i}].content`),
+        });
         return;
       case 'function':
-        messages.push({ role: 'tool', toolCallId: m.name, name: m.name, content: m.content == null ? '' : textContent(m.content, `messages[${i}].content`) });
+        messages.push({
+          role: 'tool',
+          toolCallId: m.name,
+          name: m.name,
+          content: m.content == null ? '' : textContent(m.content, `messages[${i}].content`),
+        });
         return;
     }
   });
@@ -90,26 +103,43 @@ function userContent(
   return parts;
 }
 
-function imagePart(raw: unknown, param: string, limits: ImageLimits, budget: { parts: number; bytes: number }): ContentPart {
-  const url = typeof raw === 'string' ? raw : typeof raw === 'object' && raw !== null && typeof (raw as { url?: unknown }).url === 'string' ? (raw as { url: string }).url : undefined;
+function imagePart(
+  raw: unknown,
+  param: string,
+  limits: ImageLimits,
+  budget: { parts: number; bytes: number },
+): ContentPart {
+  const url =
+    typeof raw === 'string'
+      ? raw
+      : typeof raw === 'object' && raw !== null && typeof (raw as { url?: unknown }).url === 'string'
+        ? (raw as { url: string }).url
+        : undefined;
   if (url === undefined) invalid('Invalid image_url: expected a string or {"url": "..."}.', param);
   if (++budget.parts > limits.maxParts) invalid(`Too many images: at most ${limits.maxParts} per request.`, param);
 
   const data = DATA_URI.exec(url);
   if (!data) {
-    if (!/^https?:\/\//i.test(url)) invalid('Invalid image_url: expected a base64 data URI (data:<mime>;base64,...) or an http(s) URL.', param);
+    if (!/^https?:\/\//i.test(url))
+      invalid('Invalid image_url: expected a base64 data URI (data:<mime>;base64,...) or an http(s) URL.', param);
     if (!limits.allowUrl) {
-      invalid('Remote image URLs are not allowed by this gateway (gateway.http.endpoints.chatCompletions.images.allowUrl); send the image as a base64 data URI.', param);
+      invalid(
+        'Remote image URLs are not allowed by this gateway (gateway.http.endpoints.chatCompletions.images.allowUrl); send the image as a base64 data URI.',
+        param,
+      );
     }
     return { type: 'image_url', url };
   }
   const mimeType = data[1]!.toLowerCase();
   const base64 = data[2]!;
-  if (!limits.allowedMimes.includes(mimeType)) invalid(`Image type ${mimeType} is not allowed; allowed: ${limits.allowedMimes.join(', ')}.`, param);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0 || base64.length === 0) invalid('Invalid image_url: the data URI is not valid base64.', param);
+  if (!limits.allowedMimes.includes(mimeType))
+    invalid(`Image type ${mimeType} is not allowed; allowed: ${limits.allowedMimes.join(', ')}.`, param);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0 || base64.length === 0)
+    invalid('Invalid image_url: the data URI is not valid base64.', param);
   const bytes = (base64.length / 4) * 3 - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
   if (bytes > limits.maxBytes) invalid(`Image too large: ${bytes} bytes, at most ${limits.maxBytes} per image.`, param);
   budget.bytes += bytes;
-  if (budget.bytes > limits.maxTotalBytes) invalid(`Images too large: at most ${limits.maxTotalBytes} bytes in all.`, param);
+  if (budget.bytes > limits.maxTotalBytes)
+    invalid(`Images too large: at most ${limits.maxTotalBytes} bytes in all.`, param);
   return { type: 'image', mimeType, data: base64 };
 }

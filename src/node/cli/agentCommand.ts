@@ -31,7 +31,9 @@ function parseSeconds(value: string): number {
 export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
-    .description('run one agent turn through the running gateway (or in this process with --local or when none is reachable)')
+    .description(
+      'run one agent turn through the running gateway (or in this process with --local or when none is reachable)',
+    )
     .requiredOption('-m, --message <text>', 'the message for the agent')
     .option('--agent <id>', 'agent id (default: the default agent, or the one the session key names)')
     .option('--session-key <key>', 'session to continue (default: agent:<id>:main)')
@@ -80,12 +82,19 @@ async function runThroughGateway(opts: AgentCommandOptions, config: GatewayConfi
   const idempotencyKey = randomUUID();
   const out = new TextOutput(opts.json);
   const off = client.onEvent((event, payload) => {
-    if (event === 'agent' && payload?.runId === idempotencyKey && payload.stream === 'assistant' && typeof payload.data?.delta === 'string') {
+    if (
+      event === 'agent' &&
+      payload?.runId === idempotencyKey &&
+      payload.stream === 'assistant' &&
+      typeof payload.data?.delta === 'string'
+    ) {
       out.delta(payload.data.delta);
     }
   });
   const interrupt = (): void => {
-    void client.request('chat.abort', { sessionKey: sessionKeyOf(client.hello, opts), runId: idempotencyKey }).catch(() => undefined);
+    void client
+      .request('chat.abort', { sessionKey: sessionKeyOf(client.hello, opts), runId: idempotencyKey })
+      .catch(() => undefined);
   };
   process.once('SIGINT', interrupt);
   try {
@@ -113,7 +122,10 @@ async function runThroughGateway(opts: AgentCommandOptions, config: GatewayConfi
 }
 
 /** The key the gateway will use, for aborting on Ctrl-C. */
-function sessionKeyOf(hello: { snapshot: { sessionDefaults: { defaultAgentId: string } } }, opts: AgentCommandOptions): string {
+function sessionKeyOf(
+  hello: { snapshot: { sessionDefaults: { defaultAgentId: string } } },
+  opts: AgentCommandOptions,
+): string {
   return opts.sessionKey ?? `agent:${opts.agent ?? hello.snapshot.sessionDefaults.defaultAgentId}:main`;
 }
 

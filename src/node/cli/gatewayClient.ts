@@ -63,7 +63,14 @@ interface Pending {
   expectFinal: boolean;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+]);
 
 /** A minimal operator client of the gateway protocol, for the CLI. */
 export function connectGateway(options: GatewayClientOptions): Promise<GatewayClient> {
@@ -81,13 +88,18 @@ export function connectGateway(options: GatewayClientOptions): Promise<GatewayCl
       ws.terminate();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new Error(`gateway at ${options.url} did not complete the handshake in time`)), options.connectTimeoutMs ?? 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`gateway at ${options.url} did not complete the handshake in time`)),
+      options.connectTimeoutMs ?? 10_000,
+    );
 
     ws.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== undefined && UNREACHABLE.has(err.code)) fail(new GatewayUnreachableError(options.url, err.code));
       else fail(err);
     });
-    ws.on('unexpected-response', (_req, res) => fail(new Error(`gateway refused the WebSocket upgrade with HTTP ${res.statusCode}`)));
+    ws.on('unexpected-response', (_req, res) =>
+      fail(new Error(`gateway refused the WebSocket upgrade with HTTP ${res.statusCode}`)),
+    );
     ws.on('close', (code, reason) => {
       closedError = new GatewayClosedError(code, reason.toString());
       fail(closedError);
@@ -125,7 +137,10 @@ export function connectGateway(options: GatewayClientOptions): Promise<GatewayCl
     };
 
     const sendConnect = (): void => {
-      const auth = { ...(options.token ? { token: options.token } : {}), ...(options.password ? { password: options.password } : {}) };
+      const auth = {
+        ...(options.token ? { token: options.token } : {}),
+        ...(options.password ? { password: options.password } : {}),
+      };
       request<HelloOk>('connect', {
         minProtocol: 3,
         maxProtocol: 4,

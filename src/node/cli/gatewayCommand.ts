@@ -15,7 +15,11 @@ export function registerGatewayCommand(program: Command): void {
   program
     .command('gateway')
     .description('run the gateway in the foreground (HTTP and WebSocket on one port)')
-    .option('--port <port>', 'port to listen on (wins over OPENCLAW_GATEWAY_PORT and gateway.port; 0 = any free port)', parsePort)
+    .option(
+      '--port <port>',
+      'port to listen on (wins over OPENCLAW_GATEWAY_PORT and gateway.port; 0 = any free port)',
+      parsePort,
+    )
     .addOption(new Option('--bind <mode>', 'interface to bind').choices(['loopback', 'lan']))
     .option('--config <path>', 'config file (JSON5)')
     .option('--verbose', 'log every request and more to stderr', false)
@@ -24,14 +28,26 @@ export function registerGatewayCommand(program: Command): void {
     });
 }
 
-async function runGateway(opts: { port?: number; bind?: 'loopback' | 'lan'; config?: string; verbose: boolean }): Promise<number | undefined> {
+async function runGateway(opts: {
+  port?: number;
+  bind?: 'loopback' | 'lan';
+  config?: string;
+  verbose: boolean;
+}): Promise<number | undefined> {
   const log = stderrLogger(opts.verbose);
   // Loaded here, not at the top, so `--help` and other commands do not pay for the server's imports.
   const { startGateway, StartupError } = await import('../server.js');
   let running: RunningGateway;
   try {
     const loaded = await loadConfig({ configPath: opts.config, env: process.env });
-    running = await startGateway({ config: loaded.config, stateDir: loaded.stateDir, env: process.env, log, port: opts.port, bind: opts.bind });
+    running = await startGateway({
+      config: loaded.config,
+      stateDir: loaded.stateDir,
+      env: process.env,
+      log,
+      port: opts.port,
+      bind: opts.bind,
+    });
     printStartup(running, loaded.path);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof AuthConfigError || err instanceof StartupError) {
@@ -48,7 +64,9 @@ async function runGateway(opts: { port?: number; bind?: 'loopback' | 'lan'; conf
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      process.stderr.write(`openclaw: ${signal} received, stopping (grace ${running.ctx.config.gateway.shutdownGraceMs} ms)\n`);
+      process.stderr.write(
+        `openclaw: ${signal} received, stopping (grace ${running.ctx.config.gateway.shutdownGraceMs} ms)\n`,
+      );
       running.close(signal).then(resolve, (err) => {
         process.stderr.write(`openclaw: error while stopping: ${String(err)}\n`);
         resolve();

@@ -38,7 +38,9 @@ export async function runHealthCommand(opts: { config?: string; json: boolean })
       client.close();
     }
   } catch (err) {
-    process.stderr.write(`openclaw health: gateway at ${url} is not reachable: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `openclaw health: gateway at ${url} is not reachable: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return 1;
   }
   process.stdout.write(opts.json ? `${JSON.stringify(health, null, 2)}\n` : describe(health, url));
@@ -47,7 +49,10 @@ export async function runHealthCommand(opts: { config?: string; json: boolean })
 
 function describe(h: HealthSnapshot, url: string): string {
   const agents = h.agents
-    .map((a) => `${a.agentId}${a.isDefault ? ' (default)' : ''}: ${a.sessions.count} session${a.sessions.count === 1 ? '' : 's'}`)
+    .map(
+      (a) =>
+        `${a.agentId}${a.isDefault ? ' (default)' : ''}: ${a.sessions.count} session${a.sessions.count === 1 ? '' : 's'}`,
+    )
     .join('; ');
   const lines = [
     `Gateway ${h.ok ? 'OK' : 'NOT OK'} at ${url} (version ${h.version}, up ${Math.round(h.uptimeMs / 1000)}s${h.shuttingDown ? ', shutting down' : ''})`,

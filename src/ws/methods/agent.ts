@@ -27,7 +27,12 @@ export const agentParamsSchema = z.strictObject({
   threadId: z.union([z.string(), z.number()]).optional(),
   groupId: z.string().optional(),
   /** Seconds. */
-  timeout: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+  timeout: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
   lane: z.string().optional(),
   extraSystemPrompt: z.string().optional(),
   label: z.string().optional(),
@@ -37,7 +42,12 @@ export const agentParamsSchema = z.strictObject({
 
 export function refuseWhileShuttingDown(ctx: GatewayContext): void {
   if (ctx.shuttingDown()) {
-    throw new GatewayError({ code: 'UNAVAILABLE', message: 'gateway is shutting down', details: { code: 'SHUTTING_DOWN' }, retryable: true });
+    throw new GatewayError({
+      code: 'UNAVAILABLE',
+      message: 'gateway is shutting down',
+      details: { code: 'SHUTTING_DOWN' },
+      retryable: true,
+    });
   }
 }
 
@@ -104,9 +114,19 @@ export const agentMethod = defineMethod({
       const f = agentFinal(result);
       if (!deadline.fired()) return f;
       const message = `agent run timed out after ${params.timeout}s`;
-      return { ok: false, payload: { ...f.payload, status: 'error', summary: message }, error: { code: 'AGENT_TIMEOUT', message } };
+      return {
+        ok: false,
+        payload: { ...f.payload, status: 'error', summary: message },
+        error: { code: 'AGENT_TIMEOUT', message },
+      };
     });
-    const entry: AgentRunEntry = { runId: handle.runId, sessionKey: handle.sessionKey, agentId: handle.agentId, acceptedAt: Date.now(), final };
+    const entry: AgentRunEntry = {
+      runId: handle.runId,
+      sessionKey: handle.sessionKey,
+      agentId: handle.agentId,
+      acceptedAt: Date.now(),
+      final,
+    };
     void final.then((f) => {
       entry.settled = f;
     });
@@ -117,7 +137,13 @@ export const agentMethod = defineMethod({
 });
 
 function accepted(entry: AgentRunEntry): unknown {
-  return { runId: entry.runId, sessionKey: entry.sessionKey, agentId: entry.agentId, status: 'accepted', acceptedAt: entry.acceptedAt };
+  return {
+    runId: entry.runId,
+    sessionKey: entry.sessionKey,
+    agentId: entry.agentId,
+    status: 'accepted',
+    acceptedAt: entry.acceptedAt,
+  };
 }
 
 const DEFAULT_WAIT_MS = 30_000;

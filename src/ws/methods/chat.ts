@@ -28,9 +28,13 @@ export const chatSendParamsSchema = z.strictObject({
 
 const DATA_URL = /^data:([^;,]+);base64,/;
 
-function userContent(message: string, attachments: z.output<typeof attachmentSchema>[] | undefined): string | ContentPart[] {
+function userContent(
+  message: string,
+  attachments: z.output<typeof attachmentSchema>[] | undefined,
+): string | ContentPart[] {
   if (!attachments || attachments.length === 0) {
-    if (message.trim() === '') throw invalidRequest('message must not be empty', { code: 'INVALID_PARAMS', param: 'message' });
+    if (message.trim() === '')
+      throw invalidRequest('message must not be empty', { code: 'INVALID_PARAMS', param: 'message' });
     return message;
   }
   const parts: ContentPart[] = message.trim() === '' ? [] : [{ type: 'text', text: message }];
@@ -38,7 +42,10 @@ function userContent(message: string, attachments: z.output<typeof attachmentSch
     const prefix = DATA_URL.exec(a.content);
     const mimeType = a.mimeType ?? prefix?.[1];
     if (mimeType === undefined || !mimeType.startsWith('image/')) {
-      throw invalidRequest(`attachments[${i}]: only images are supported`, { code: 'INVALID_PARAMS', param: `attachments.${i}` });
+      throw invalidRequest(`attachments[${i}]: only images are supported`, {
+        code: 'INVALID_PARAMS',
+        param: `attachments.${i}`,
+      });
     }
     parts.push({ type: 'image', mimeType, data: prefix ? a.content.slice(prefix[0].length) : a.content });
   }
@@ -101,7 +108,8 @@ function historyMessage(message: ChatMessage, maxChars: number | undefined): unk
     }
     case 'assistant': {
       const parts: HistoryPart[] = message.content ? [clip(message.content, maxChars)] : [];
-      for (const call of message.toolCalls ?? []) parts.push({ type: 'toolCall', id: call.id, name: call.name, arguments: call.arguments });
+      for (const call of message.toolCalls ?? [])
+        parts.push({ type: 'toolCall', id: call.id, name: call.name, arguments: call.arguments });
       return { role: 'assistant', content: parts };
     }
     case 'tool':

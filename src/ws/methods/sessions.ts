@@ -65,7 +65,13 @@ export const sessionsResetMethod = defineMethod({
     const abortedRuns = abortRunsOn(ctx, params.key, 'sessions.reset');
     const reset = await ctx.store.reset(params.key);
     const stored = reset ? await ctx.store.load(params.key) : null;
-    return { ok: true, key: params.key, reset, abortedRuns, ...(stored ? { sessionId: stored.session.sessionId } : {}) };
+    return {
+      ok: true,
+      key: params.key,
+      reset,
+      abortedRuns,
+      ...(stored ? { sessionId: stored.session.sessionId } : {}),
+    };
   },
 });
 
