@@ -127,17 +127,10 @@ export function readConfigText(
   }
 
   const sorted = sortKeys(raw, configSchema, openclawKeyTree());
-  if (sorted.unknown.length > 0) {
-    throw new ConfigError(
-      file,
-      sorted.unknown.map(({ path, suggestion }) => {
-        const line = lineOf(path, text);
-        const where = line === undefined ? '' : ` (line ${line})`;
-        const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
-        return `${formatKeyPath(path)}${where}: unknown key (not a key of this gateway or of OpenClaw ${OPENCLAW_KEYS_VERSION})${hint}`;
-      }),
-    );
-  }
+  const typos = sorted.unknown.map(({ path, suggestion }) => ({
+    line: lineOf(path, text),
+    text: `${formatKeyPath(path)}${lineText(lineOf(path, text))}: unknown key (not a key of this gateway or of OpenClaw ${OPENCLAW_KEYS_VERSION})${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`,
+  }));
 
   const effective: Record<string, string | undefined> = {
     ...configEnvVars(sorted.served),
@@ -146,7 +139,18 @@ export function readConfigText(
   };
   const substituted = substituteEnv(sorted.served, effective);
   const parsed = configSchema.safeParse(substituted.value);
-  if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues, text));
+  if (typos.length > 0 || !parsed.success) {
+    const invalid = parsed.success ? [] : describeIssues(parsed.error.issues, text);
+    // One list in file order, typos and wrong values together.
+    const all = [
+      ...typos,
+      ...invalid.map((p) => ({ line: Number(/\(line (\d+)\)/.exec(p)?.[1] ?? Infinity), text: p })),
+    ];
+    throw new ConfigError(
+      file,
+      all.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)).map((p) => p.text),
+    );
+  }
 
   const config = expandHome(parsed.data, homeOf(effective));
   const warnings = substituted.unresolved.map(
@@ -167,6 +171,10 @@ export function readConfigText(
     ignoredLeaves: sorted.ignored.flatMap((path) => leafPaths(valueAt(raw, path), [...path])),
     warnings,
   };
+}
+
+function lineText(line: number | undefined): string {
+  return line === undefined ? '' : ` (line ${line})`;
 }
 
 async function readDotenv(file: string): Promise<Record<string, string>> {
