@@ -467,8 +467,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     },
 
     abortRun(runId, reason) {
-      const run = active.get(runId);
-      return run !== undefined && run.abort({ code: 'aborted', message: reason ?? 'run aborted' });
+      return active.get(runId)?.abort({ code: 'aborted', message: reason ?? 'run aborted' }) === true;
     },
 
     *activeRuns() {

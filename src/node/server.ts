@@ -115,7 +115,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     ws = { nodeWs, createSocket: createGatewaySocket };
     // @hono/node-ws hands its upgrade listener to a server; take it, to call it from ours.
     let listener: UpgradeListener | undefined;
-    nodeWs.injectWebSocket({ on: (_event: 'upgrade', l: UpgradeListener) => void (listener = l) } as unknown as Server);
+    const catcher = {
+      on: (_event: 'upgrade', l: UpgradeListener) => {
+        listener = l;
+      },
+    };
+    nodeWs.injectWebSocket(catcher as unknown as Server);
     return listener!;
   };
   let upgradeListener: Promise<UpgradeListener> | undefined;

@@ -109,7 +109,8 @@ export class SqliteSessionStore implements SessionStore {
   ) {
     this.#db = db;
     this.#now = now;
-    const s = (this.#stmt = prepareStatements(db));
+    const s = prepareStatements(db);
+    this.#stmt = s;
 
     this.#appendTurn = db.transaction((key, agentId, messages, usage) => {
       const now = this.#now();
