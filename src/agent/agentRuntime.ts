@@ -10,11 +10,12 @@ import {
   addUsage,
   ZERO_USAGE,
   type ChatMessage,
+  type FinishReason,
   type ToolCall,
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from './messages.js';
+} from '../messages.js';
 import {
   DEFAULT_RETRY,
   failureAfterFirstEvent,
@@ -326,13 +327,13 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     async #modelStep(
       request: Parameters<typeof openModelStream>[2],
       clientNames: Set<string>,
-    ): Promise<{ text: string; calls: PendingCall[]; reason: 'stop' | 'length' | 'tool_calls' }> {
+    ): Promise<{ text: string; calls: PendingCall[]; reason: FinishReason }> {
       const opened = await openModelStream(models, this.plan.models, request, retry, log);
       this.model = opened.model.ref;
       let text = '';
       const calls: PendingCall[] = [];
       const byIndex = new Map<number, PendingCall>();
-      const handle = (event: ModelEvent): 'stop' | 'length' | 'tool_calls' | undefined => {
+      const handle = (event: ModelEvent): FinishReason | undefined => {
         switch (event.type) {
           case 'text_delta': {
             if (event.delta === '') return undefined;

@@ -1,6 +1,7 @@
-import type { ToolCall, Usage } from './messages.js';
+import type { FinishReason, ToolCall, Usage } from '../messages.js';
 
-export type StopReason = 'stop' | 'length' | 'tool_calls' | 'aborted' | 'error';
+/** How a run ended: a model's finish reason, or cut short. */
+export type StopReason = FinishReason | 'aborted' | 'error';
 
 /** Why a run could not start or did not finish. Transports map `code` to their own statuses. */
 export type RunError =

@@ -14,10 +14,11 @@ import {
   ZERO_USAGE,
   type ChatMessage,
   type ContentPart,
+  type FinishReason,
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from '../agent/messages.js';
+} from '../messages.js';
 import { IdleWatchdog } from './idleWatchdog.js';
 import {
   connectionFailure,
@@ -232,7 +233,7 @@ class TurnState {
   }
 }
 
-function toReason(reason: StopReason): 'stop' | 'length' | 'tool_calls' {
+function toReason(reason: StopReason): FinishReason {
   switch (reason) {
     case 'tool_use':
       return 'tool_calls';

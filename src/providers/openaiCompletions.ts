@@ -11,10 +11,11 @@ import {
   ZERO_USAGE,
   type ChatMessage,
   type ContentPart,
+  type FinishReason,
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from '../agent/messages.js';
+} from '../messages.js';
 import { IdleWatchdog } from './idleWatchdog.js';
 import {
   connectionFailure,
@@ -208,10 +209,7 @@ function choiceEvents(choice: ChatCompletionChunk.Choice, tools: ToolIndex): Mod
   return events;
 }
 
-function toReason(
-  finish: NonNullable<ChatCompletionChunk.Choice['finish_reason']>,
-  toolCalls: number,
-): 'stop' | 'length' | 'tool_calls' {
+function toReason(finish: NonNullable<ChatCompletionChunk.Choice['finish_reason']>, toolCalls: number): FinishReason {
   if (finish === 'length') return 'length';
   // Some compatible servers say `stop` after streaming tool calls.
   if (finish === 'tool_calls' || finish === 'function_call' || toolCalls > 0) return 'tool_calls';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent, RunResult } from '../../src/agent/events.js';
-import { ZERO_USAGE } from '../../src/agent/messages.js';
+import { ZERO_USAGE } from '../../src/messages.js';
 import { closeReason } from '../../src/ws/errorCodes.js';
 import { negotiateProtocol } from '../../src/ws/handshake.js';
 import { IdempotencyCache } from '../../src/ws/idempotencyCache.js';

@@ -3,9 +3,9 @@ import { zValidator } from '@hono/zod-validator';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { RunFailure, type RunResult } from '../../agent/events.js';
 import type { RunHandle, RunInput } from '../../agent/runtime.js';
-import type { ToolChoice } from '../../agent/messages.js';
+import type { ToolChoice } from '../../messages.js';
 import type { GatewayContext } from '../../context.js';
-import type { EdgeHooks } from '../app.js';
+import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { honoSseStreamer } from '../sseStream.js';
@@ -24,7 +24,7 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  */
 export function chatCompletionsRoutes(
   ctx: GatewayContext,
-  edge: Pick<EdgeHooks, 'sse' | 'requestSignal' | 'readBody'> = {},
+  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
 ): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
   const streamEvents = edge.sse ?? honoSseStreamer;

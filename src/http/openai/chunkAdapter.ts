@@ -1,5 +1,5 @@
 import type { RunEvent, RunResult, StopReason } from '../../agent/events.js';
-import type { Usage } from '../../agent/messages.js';
+import type { FinishReason, Usage } from '../../messages.js';
 import { streamErrorBody } from './errors.js';
 
 /**
@@ -29,8 +29,6 @@ export interface ChunkAdapterOptions {
  * even if every unit is escaped as `\uXXXX` (6 bytes), with room for the envelope.
  */
 export const MAX_DELTA_UNITS = 4096;
-
-export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export function finishReasonOf(stop: StopReason): FinishReason {
   return stop === 'length' || stop === 'tool_calls' ? stop : 'stop';

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { ChatMessage, ContentPart } from '../../agent/messages.js';
+import type { ChatMessage, ContentPart } from '../../messages.js';
 import type { SessionRecord, SessionStore, StoredSession } from '../../sessions/store.js';
 
 export type OpenSessionStore = (opts: { config?: string }) => Promise<SessionStore>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ChatMessage, Usage } from '../../agent/messages.js';
+import type { ChatMessage, Usage } from '../../messages.js';
 import type { ListOptions, SessionRecord, SessionStore, StoredSession } from '../../sessions/store.js';
 import { migrate } from './migrations.js';
 

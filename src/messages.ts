@@ -39,6 +39,9 @@ export interface SamplingParams {
   frequencyPenalty?: number;
 }
 
+/** Why a model turn ended: the reasons every provider maps to and OpenAI's `finish_reason` names. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
+
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
