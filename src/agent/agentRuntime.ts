@@ -11,6 +11,7 @@ import {
   ZERO_USAGE,
   type ChatMessage,
   type FinishReason,
+  newToolCallId,
   type ToolCall,
   type ToolChoice,
   type ToolSpec,
@@ -345,7 +346,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
           }
           case 'toolcall_start': {
             const call: PendingCall = {
-              id: event.id || `call_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`,
+              id: event.id || newToolCallId(),
               name: event.name,
               args: '',
               client: clientNames.has(event.name),

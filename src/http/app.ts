@@ -6,7 +6,7 @@ import { apiCors } from './apiCors.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './health.js';
-import { errorResponse, type OpenAiError } from './openai/errors.js';
+import { authLockedError, errorResponse, type OpenAiError } from './openai/errors.js';
 import { openAiRoutes } from './openai/routes.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
@@ -32,13 +32,7 @@ export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
         limiter: ctx.limiter,
         clientIp: edge.clientIp,
         onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
-        onLocked: (retryAfterMs) =>
-          errorResponse({
-            kind: 'rate_limited',
-            code: 'auth_rate_limited',
-            retryAfterMs,
-            message: 'Too many failed authentication attempts. Please try again later.',
-          }),
+        onLocked: (retryAfterMs) => errorResponse(authLockedError(retryAfterMs)),
       }),
     );
     app.route('/v1', openAiRoutes(ctx, edge));

@@ -22,6 +22,9 @@ import { allows, dispatchRequest } from './requestDispatch.js';
  */
 type State = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
 
+/** `WebSocket.OPEN`: the only ready state in which a frame may be sent. */
+const OPEN = 1;
+
 /** The parts of the `ws` socket we read, without importing it (the core stays runtime-neutral). */
 interface RawSocket {
   bufferedAmount?: number;
@@ -222,7 +225,7 @@ export class GatewayConnection implements BroadcastTarget {
   }
 
   private send(frame: ServerFrame): void {
-    if (this.state === 'closed' || this.ws.readyState !== 1) return;
+    if (this.state === 'closed' || this.ws.readyState !== OPEN) return;
     const limit = this.ctx.config.gateway.ws.maxBufferedBytes;
     if (this.bufferedAmount() > limit) {
       this.dropSlowConsumer();

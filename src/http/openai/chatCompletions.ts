@@ -20,7 +20,7 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
 
 /**
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
- * @see ../shared/reference/openai-chat-completions.md
+ * @see docs/chat-completions-contract.md (what the endpoint promises; "contract point N" refers to its list)
  */
 export function chatCompletionsRoutes(
   ctx: GatewayContext,

@@ -43,11 +43,11 @@ export async function runHealthCommand(opts: { config?: string; json: boolean })
     );
     return 1;
   }
-  process.stdout.write(opts.json ? `${JSON.stringify(health, null, 2)}\n` : describe(health, url));
+  process.stdout.write(opts.json ? `${JSON.stringify(health, null, 2)}\n` : healthReport(health, url));
   return health.ok ? 0 : 1;
 }
 
-function describe(h: HealthSnapshot, url: string): string {
+function healthReport(h: HealthSnapshot, url: string): string {
   const agents = h.agents
     .map(
       (a) =>
