@@ -2,7 +2,13 @@ import { SERVED_APIS, type GatewayConfig, type ProviderConfig, type ServedApi } 
 import { ECHO_MODEL_REF, streamEcho } from './echo.js';
 import { fitToModel } from './modelLimits.js';
 import type { ProviderSettings } from './providerSettings.js';
-import { ProviderError, type ModelRegistry, type ResolvedModel, type StreamFunction } from './types.js';
+import {
+  ProviderError,
+  type ModelEvent,
+  type ModelRegistry,
+  type ResolvedModel,
+  type StreamFunction,
+} from './types.js';
 
 export interface ModelRegistryOptions {
   /** Overrides every provider's `timeoutSeconds` (tests use a few hundred ms). */
@@ -164,9 +170,7 @@ function buildStream(
 ): StreamFunction {
   if (entry.missingKey !== undefined) {
     const message = `${entry.id}: no API key configured (set ${entry.missingKey})`;
-    return async function* missingKey() {
-      throw new ProviderError('client', message);
-    };
+    return () => failingStream(() => new ProviderError('client', message));
   }
   const api = entry.config.api ?? DEFAULT_API;
   if (!isServedApi(api)) {
@@ -198,4 +202,9 @@ function buildStream(
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A stream whose first read fails: the run's retry and fallback handle it like any provider failure. */
+function failingStream(error: () => ProviderError): AsyncIterable<ModelEvent> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error()) }) };
 }
