@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../agent/messages.js';
+import type { ChatMessage } from '../messages.js';
 import type { ModelRequest } from './types.js';
 
 /** A rough token count: about four characters a token, plus a little per message; images at a flat rate. */

@@ -16,15 +16,15 @@ import {
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from '../agent/messages.js';
+} from '../messages.js';
 import { IdleWatchdog } from './idleWatchdog.js';
 import {
   connectionFailure,
-  describe,
+  errorText,
   errorBodyMessage,
   interruption,
   statusFailure,
-  type FailureContext,
+  type ProviderAttempt,
 } from './providerFailure.js';
 import { SDK_TIMEOUT_MS, type ProviderSettings } from './providerSettings.js';
 import { ProviderError, type ModelEvent, type ModelRequest, type StreamFunction } from './types.js';
@@ -48,7 +48,7 @@ export function openAIResponses(settings: ProviderSettings): StreamFunction {
 
   return async function* streamOpenAIResponses(request: ModelRequest): AsyncGenerator<ModelEvent> {
     const watchdog = new IdleWatchdog(request.signal, settings.idleTimeoutMs);
-    const ctx: FailureContext = { ref: request.model.ref, apiKey: settings.apiKey, signal: request.signal, watchdog };
+    const ctx: ProviderAttempt = { ref: request.model.ref, apiKey: settings.apiKey, signal: request.signal, watchdog };
     try {
       const stream = await client.responses.create(toParams(request), { signal: watchdog.signal });
       const calls = new CallIndex();
@@ -165,7 +165,7 @@ class CallIndex {
 function eventToModelEvents(
   event: ResponseStreamEvent,
   calls: CallIndex,
-  ctx: FailureContext,
+  ctx: ProviderAttempt,
 ): { events: ModelEvent[]; finished?: { reason: 'stop' | 'length'; usage: Usage } } {
   switch (event.type) {
     case 'response.output_text.delta':
@@ -207,12 +207,12 @@ function toUsage(usage: ResponseUsage | null | undefined): Usage {
   };
 }
 
-function toProviderError(error: unknown, ctx: FailureContext): ProviderError {
+function toProviderError(error: unknown, ctx: ProviderAttempt): ProviderError {
   if (error instanceof ProviderError) return error;
   const stopped = interruption(ctx);
   if (stopped) return stopped;
-  if (error instanceof OpenAI.APIConnectionError) return connectionFailure(ctx, describe(error));
+  if (error instanceof OpenAI.APIConnectionError) return connectionFailure(ctx, errorText(error));
   if (error instanceof OpenAI.APIError)
     return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message));
-  return connectionFailure(ctx, describe(error));
+  return connectionFailure(ctx, errorText(error));
 }

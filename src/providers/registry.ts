@@ -176,9 +176,7 @@ function buildStream(
   if (!isServedApi(api)) {
     // Accepted in the file as OpenClaw does; only a run that reaches this provider fails.
     const message = `${entry.id}: api "${api}" is not served by this gateway (served: ${SERVED_APIS.join(', ')})`;
-    return async function* unservedApi() {
-      throw new ProviderError('client', message);
-    };
+    return () => failingStream(() => new ProviderError('client', message));
   }
   const settings: ProviderSettings = {
     id: entry.id,

@@ -9,7 +9,8 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeProvider } from '../fixtures/fakeOpenAI.js';
 import { startFakeResponses } from '../fixtures/fakeResponses.js';
-import { ROOT, spawnCli, writeConfig, type SpawnedCli } from '../helpers/gateway.js';
+import { spawnCli, writeConfig, type SpawnedCli } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
 
 const EXAMPLES = join(ROOT, 'tests/fixtures/openclaw-configs');
 const TOKEN = 'drop-in-token';
