@@ -26,7 +26,7 @@ export interface TestSocket {
 let ids = 0;
 
 export function wsUrl(httpUrl: string): string {
-  return httpUrl.replace(/^http/, 'ws') + '/';
+  return `${httpUrl.replace(/^http/, 'ws')}/`;
 }
 
 /** `options` forge what a browser would send (`origin`, `headers: { host }`). */
@@ -62,7 +62,8 @@ export async function openSocket(url: string, options?: WebSocket.ClientOptions)
             if (pred(f)) {
               waiters.delete(check);
               clearTimeout(timer);
-              return resolve(f);
+              resolve(f);
+              return;
             }
           }
         };
