@@ -52,7 +52,9 @@ export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['
     case 'auto':
       return '127.0.0.1';
     case 'tailnet':
-      throw new StartupError('gateway.bind "tailnet" needs Tailscale, which this gateway does not serve; use "lan" or "custom"');
+      throw new StartupError(
+        'gateway.bind "tailnet" needs Tailscale, which this gateway does not serve; use "lan" or "custom"',
+      );
     case 'lan':
       return '0.0.0.0';
     case 'custom':
