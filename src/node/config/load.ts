@@ -140,7 +140,13 @@ export function readConfigText(
   const substituted = substituteEnv(sorted.served, effective);
   const parsed = configSchema.safeParse(substituted.value);
   if (typos.length > 0 || !parsed.success) {
-    const invalid = parsed.success ? [] : describeIssues(parsed.error.issues, text);
+    const unset = new Map(substituted.unresolved.map(({ path, name }) => [path.map(String).join('.'), name]));
+    const invalid = parsed.success
+      ? []
+      : describeIssues(parsed.error.issues, text).map((problem) => {
+          const name = unset.get(problem.split(/[ :]/, 1)[0]!);
+          return name === undefined ? problem : `${problem} (\${${name}} is not set)`;
+        });
     // One list in file order, typos and wrong values together.
     const all = [
       ...typos,
@@ -181,7 +187,8 @@ async function readDotenv(file: string): Promise<Record<string, string>> {
   try {
     return parseEnv(await readFile(file, 'utf8')) as Record<string, string>;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return {};
     throw new ConfigError(file, [`cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
 }
