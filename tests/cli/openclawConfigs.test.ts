@@ -2,7 +2,7 @@
  * The drop-in promise, end to end: the real CLI started on files shaped like OpenClaw's documented
  * examples (tests/fixtures/openclaw-configs), answering through real loopback providers.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -185,5 +185,31 @@ describe('an OpenClaw user points the gateway at their openclaw.json', () => {
     expect(await cli.exited).toBe(78);
     expect(cli.stderr()).toContain('gatewy (line 3): unknown key');
     expect(cli.stderr()).toContain('did you mean "gateway"?');
+  });
+
+  it('honours logging.level and logging.file (~ expanded): JSON lines in the file, nothing secret', async () => {
+    const file = await writeConfig(
+      dir,
+      `{ logging: { level: "debug", consoleLevel: "error", file: "~/logs/gateway.log" },
+         gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
+         models: { providers: { lab: { baseUrl: "\${LAB_BASE_URL}", apiKey: "\${LAB_API_KEY}", models: [{ id: "m" }] } } },
+         agents: { defaults: { model: "lab/m" } } }`,
+      'logging.json5',
+    );
+    const { cli, url } = await start(file);
+    await ask(url, 'openclaw');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    const lines = (await readFile(join(dir, 'logs/gateway.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.some((l) => l.level === 'info' || l.level === 'debug')).toBe(true);
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain('lab-key');
+    // consoleLevel "error": nothing below error on stderr.
+    expect(cli.stderr()).not.toMatch(/"level":"(info|debug|warn)"/);
   });
 });
