@@ -59,6 +59,20 @@ export const wsSchema = z
   })
   .prefault({});
 
+/** OpenClaw's `gateway.controlUi` keys that this gateway acts on. */
+export const controlUiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** URL path the page is served under; the WebSocket stays on `/`. */
+    basePath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, 'expected a URL path starting with "/"')
+      .default('/'),
+    /** Folder holding a built Control UI (index.html, assets/); the package's own build when unset. */
+    root: z.string().min(1).optional(),
+  })
+  .prefault({});
+
 export const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
@@ -72,6 +86,7 @@ export const gatewaySchema = z
       })
       .prefault({}),
     ws: wsSchema,
+    controlUi: controlUiSchema,
   })
   .prefault({});
 
@@ -151,4 +166,5 @@ export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type AgentEntry = z.output<typeof agentEntrySchema>;
 export type ModelRef = z.output<typeof modelRefSchema>;
+export type ControlUiConfig = z.output<typeof controlUiSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
 import { apiCors } from './apiCors.js';
+import { mountControlUi } from './controlUi.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './health.js';
@@ -24,6 +25,8 @@ export interface EdgeHooks {
   requestSignal?: (c: Context) => AbortSignal;
   /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
   readBody?: BodyReader;
+  /** Serves the built Control UI's files (paths relative to its base path); no page when unset. */
+  controlUiFiles?: MiddlewareHandler;
 }
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */
@@ -35,6 +38,8 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
   if (ctx.log.verbose) app.use(requestLog(ctx.log));
 
   app.route('/', healthRoutes(ctx));
+  const { controlUi } = ctx.config.gateway;
+  if (controlUi.enabled && edge.controlUiFiles) mountControlUi(app, controlUi.basePath, edge.controlUiFiles);
   if (edge.websocket) app.get('/', edge.websocket);
 
   if (chatEnabled) {

@@ -15,6 +15,7 @@ import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
 import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
+import { controlUiFiles } from './controlUiFiles.js';
 import { readIncomingBody } from './incomingBody.js';
 
 export interface StartOptions {
@@ -96,6 +97,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     sse: directSse.streamer,
     requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
+    controlUiFiles: controlUiFiles(config.gateway.controlUi),
   });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {

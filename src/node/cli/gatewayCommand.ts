@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AuthConfigError } from '../../auth/resolve.js';
 import { LOCAL_ECHO_MODEL } from '../../agent/agents.js';
+import { controlUiLink } from '../../http/controlUi.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
 import type { RunningGateway } from '../server.js';
 import { stderrLogger } from '../stderrLogger.js';
@@ -89,7 +90,15 @@ function printStartup(running: RunningGateway, configPath: string | undefined): 
     `  chat completions: ${chat ? `enabled at ${running.url}/v1/chat/completions` : 'disabled (gateway.http.endpoints.chatCompletions.enabled)'}`,
     `  default agent: ${ctx.agents.defaultId}, model ${model}${model === LOCAL_ECHO_MODEL ? ' (the built-in echo model: no model provider is configured)' : ''}`,
   ];
+  const ui = ctx.config.gateway.controlUi;
   // The generated token goes to the terminal once, never to the logs on stderr.
+  const generated = ctx.auth.mode === 'token' && ctx.auth.generated ? ctx.auth.secret : undefined;
+  // A configured token is the operator's to paste; a generated one is already on this screen, so the link carries it.
+  lines.splice(
+    1,
+    0,
+    `  control ui: ${ui.enabled ? controlUiLink(running.url, ui.basePath, generated) : 'disabled (gateway.controlUi.enabled)'}`,
+  );
   if (ctx.auth.mode === 'token' && ctx.auth.generated) {
     lines.push(`  auth: token, generated for this run: ${ctx.auth.secret}`);
   } else {
