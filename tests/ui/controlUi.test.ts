@@ -106,11 +106,15 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
   it('takes ?token= from the address, removes it at once, and keeps the token in sessionStorage only', async () => {
     await connect(page, gw.url);
     expect(page.url()).not.toContain('token');
-    const stored = await page.evaluate(() => ({
-      session: JSON.stringify(Object.entries(sessionStorage)),
-      local: localStorage.length,
-      cookie: document.cookie,
-    }));
+    // Runs in the page; the test's own tsconfig has no DOM types.
+    const stored = await page.evaluate(() => {
+      const w = globalThis as any;
+      return {
+        session: JSON.stringify(Object.entries(w.sessionStorage)),
+        local: w.localStorage.length as number,
+        cookie: w.document.cookie as string,
+      };
+    });
     expect(stored.session).toContain(TEST_TOKEN);
     expect(stored).toMatchObject({ local: 0, cookie: '' });
   });
@@ -140,7 +144,7 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     // Raw HTML is shown as text; a javascript: link loses its target.
     expect(await reply.textContent()).toContain('<script>window.__pwned = 2</script>');
     await reply.getByText('click me').click();
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await reply.locator('script').count()).toBe(0);
     expect(await reply.locator('[onerror]').count()).toBe(0);
     expect(await reply.locator('a[href^="javascript:"]').count()).toBe(0);
