@@ -10,14 +10,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeProvider } from '../fixtures/fakeOpenAI.js';
 import { findChromium, launchChromium, type TestBrowser } from '../helpers/browser.js';
-import {
-  freePort,
-  ROOT,
-  startTestGateway,
-  TEST_TOKEN,
-  type TestGateway,
-  withFakeProvider,
-} from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
+import { freePort, startTestGateway, TEST_TOKEN, type TestGateway, withFakeProvider } from '../helpers/gateway.js';
 
 const chromium = findChromium();
 const built = existsSync(join(ROOT, 'dist/ui/index.html'));

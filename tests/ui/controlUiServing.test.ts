@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
 import { openSocket, wsUrl } from '../ws/wsTestClient.js';
 
 const built = existsSync(join(ROOT, 'dist/ui/index.html'));
