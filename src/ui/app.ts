@@ -1,6 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { VERSION } from '../version.js';
 import logoUrl from './favicon.svg';
+import type { ControlModel, View } from './controlModel.js';
 import { Conversation } from './conversation.js';
 import { GatewayClient, GatewayRequestError, type LinkState } from './gatewayClient.js';
 import { randomId } from './ids.js';
@@ -12,8 +13,6 @@ import { connectView } from './views/connectView.js';
 import { linkBanner, linkPill } from './views/linkViews.js';
 import { sessionsView } from './views/sessionsView.js';
 import { statusView } from './views/statusView.js';
-
-export type View = 'chat' | 'sessions' | 'status';
 
 export interface PendingConfirm {
   title: string;
@@ -44,7 +43,7 @@ function gatewaySocketUrl(): string {
  * The Control UI shell: owns the connection and the page state, renders the view for the address's
  * hash. Light DOM, so one stylesheet themes everything and labels reach their controls.
  */
-export class ControlApp extends LitElement {
+export class ControlApp extends LitElement implements ControlModel {
   link: LinkState = { kind: 'idle' };
   authMode: AuthMode = 'token';
   /** Shown in the `role="alert"` under the secret field. */

@@ -2,7 +2,7 @@ import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { ControlApp } from '../app.js';
+import type { ControlModel } from '../controlModel.js';
 import type { ChatItem, ToolStep } from '../conversation.js';
 import { renderMarkdown } from '../markdown.js';
 
@@ -27,7 +27,7 @@ function stepView(step: ToolStep) {
   </details>`;
 }
 
-function itemView(app: ControlApp, item: ChatItem) {
+function itemView(app: ControlModel, item: ChatItem) {
   switch (item.kind) {
     case 'user':
       return html`<article class="msg msg-user" aria-label="You">
@@ -51,7 +51,7 @@ function itemView(app: ControlApp, item: ChatItem) {
 }
 
 /** The conversation on the open session, the agent picker and the composer. */
-export function chatView(app: ControlApp) {
+export function chatView(app: ControlModel) {
   const conversation = app.conversation;
   const agents = app.agents?.agents ?? [];
   const streaming = conversation?.streaming ?? false;

@@ -1,9 +1,9 @@
 import { html, nothing } from 'lit';
-import type { ControlApp } from '../app.js';
+import type { ControlModel } from '../controlModel.js';
 import { durationText } from '../timeText.js';
 
 /** Before the first `hello-ok`: the secret form, or what the page is waiting for. */
-export function connectView(app: ControlApp) {
+export function connectView(app: ControlModel) {
   const { link } = app;
   const label = app.authMode === 'password' ? 'Password' : 'Gateway token';
   const waiting = link.kind === 'connecting' && app.refusal === undefined;

@@ -1,9 +1,9 @@
 import { html, nothing } from 'lit';
-import type { ControlApp } from '../app.js';
+import type { ControlModel } from '../controlModel.js';
 import { durationText } from '../timeText.js';
 
 /** The small connection badge in the top bar. */
-export function linkPill(app: ControlApp) {
+export function linkPill(app: ControlModel) {
   const { link } = app;
   const [tone, text] =
     link.kind === 'connected'
@@ -17,7 +17,7 @@ export function linkPill(app: ControlApp) {
 }
 
 /** Once connected, a dropped link says so above the page and when it tries again. */
-export function linkBanner(app: ControlApp) {
+export function linkBanner(app: ControlModel) {
   const { link } = app;
   if (!app.everConnected || (link.kind !== 'reconnecting' && link.kind !== 'connecting')) return nothing;
   const message =

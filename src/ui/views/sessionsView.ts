@@ -1,9 +1,9 @@
 import { html, nothing } from 'lit';
-import type { ControlApp } from '../app.js';
+import type { ControlModel } from '../controlModel.js';
 import type { SessionRow } from '../protocol.js';
 import { agoText } from '../timeText.js';
 
-function row(app: ControlApp, s: SessionRow, now: number) {
+function row(app: ControlModel, s: SessionRow, now: number) {
   const current = app.conversation?.sessionKey === s.key;
   return html`<li class="session ${current ? 'session-current' : ''}">
     <div class="session-main">
@@ -32,7 +32,7 @@ function row(app: ControlApp, s: SessionRow, now: number) {
 }
 
 /** Stored sessions by key, newest first, each openable in the chat, resettable and deletable. */
-export function sessionsView(app: ControlApp) {
+export function sessionsView(app: ControlModel) {
   const now = Date.now();
   const sessions = app.sessions;
   return html`

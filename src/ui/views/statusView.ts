@@ -1,5 +1,5 @@
 import { html, nothing, svg } from 'lit';
-import type { ControlApp } from '../app.js';
+import type { ControlModel } from '../controlModel.js';
 import type { StatusSample } from '../statusFeed.js';
 import { durationText } from '../timeText.js';
 
@@ -54,7 +54,7 @@ function stat(label: string, value: string) {
 }
 
 /** Version, uptime, runs and clients from the gateway's `status` method, refreshed every few seconds. */
-export function statusView(app: ControlApp) {
+export function statusView(app: ControlModel) {
   const { latest, samples, error } = app.status;
   const last = samples.at(-1);
   return html`
