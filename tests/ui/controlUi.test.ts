@@ -214,7 +214,16 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
   });
 
   it('lists the conversation in Sessions, opens its history, resets and deletes it', async () => {
-    await page.getByRole('link', { name: 'Sessions' }).click();
+    // By keyboard: tab from the top of the page to the Sessions link and follow it.
+    await page.getByLabel('Message').focus();
+    await page.evaluate(() => (globalThis as any).document.activeElement.blur());
+    let reached = false;
+    for (let i = 0; i < 8 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => (globalThis as any).document.activeElement?.textContent === 'Sessions');
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
     const list = page.getByRole('list', { name: 'Stored sessions' });
     await list.waitFor({ timeout: UI_TIMEOUT });
     const main = list.getByRole('listitem').filter({ hasText: 'agent:main:main' });
@@ -240,6 +249,12 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     await dialog.waitFor({ timeout: UI_TIMEOUT });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
+    // Escape cancels too, and the dialog opens on Cancel, not on the destructive button.
+    await main.getByRole('button', { name: 'Reset' }).click();
+    await dialog.waitFor({ timeout: UI_TIMEOUT });
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.textContent.trim())).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
     expect((await gw.ctx.store.load('agent:main:main'))!.messages.length).toBeGreaterThan(0);
 
     await main.getByRole('button', { name: 'Reset' }).click();
@@ -262,6 +277,7 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     expect(await stats.textContent()).toMatch(/Connected clients\s*1/);
     expect(await stats.textContent()).toMatch(/Active runs\s*0/);
     expect(await page.getByRole('img', { name: /active runs now 0/ }).count()).toBe(1);
+    await page.screenshot({ path: join(docs, 'control-ui-status.png') });
   });
 
   it('made no request to any other host, broke no CSP rule and threw nothing', () => {
