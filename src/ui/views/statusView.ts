@@ -75,8 +75,7 @@ export function statusView(app: ControlModel) {
               </dl>
               ${chart(samples)}
               <p class="muted small-print">
-                Listening on port ${latest.gateway.port} (${latest.gateway.bind}), auth ${latest.gateway.authMode},
-                default agent ${latest.defaultAgentId}.
+                Bound to ${latest.gateway.bind}, auth ${latest.gateway.authMode}, default agent ${latest.defaultAgentId}.
               </p>`
       }
     </section>
