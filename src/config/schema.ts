@@ -49,6 +49,36 @@ export const chatCompletionsSchema = z
   })
   .prefault({});
 
+/** OpenClaw's `files.*` keys, accepted so its configs load; `input_file` parts are not read yet. */
+const filesSchema = z
+  .strictObject({
+    allowUrl: z.boolean(),
+    urlAllowlist: z.array(z.string()),
+    allowedMimes: z.array(z.string()),
+    maxBytes: positiveInt,
+    maxChars: positiveInt,
+    maxRedirects: nonNegativeInt,
+    timeoutMs: positiveInt,
+    pdf: z.strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt }).partial(),
+  })
+  .partial();
+
+/** `POST /v1/responses` (OpenResponses): same limits as chat completions, plus the stored-response bounds. */
+export const responsesSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    keepaliveMs: positiveInt.default(15_000),
+    maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
+    maxUrlParts: nonNegativeInt.default(8),
+    images: imagesSchema,
+    files: filesSchema.optional(),
+    /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}`: oldest dropped past the count. */
+    storedResponses: z
+      .strictObject({ maxCount: positiveInt.default(1000), ttlSeconds: positiveInt.default(3600) })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const wsSchema = z
   .strictObject({
     tickIntervalMs: positiveInt.default(15_000),
@@ -68,7 +98,7 @@ export const gatewaySchema = z
     auth: authSchema,
     http: z
       .strictObject({
-        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema }).prefault({}),
+        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema, responses: responsesSchema }).prefault({}),
       })
       .prefault({}),
     ws: wsSchema,
@@ -91,6 +121,11 @@ const agentFields = {
   workspace: z.string().optional(),
   timeoutSeconds: nonNegativeInt.optional(),
   tools: z.array(z.string()).optional(),
+  /** `provider/model` that `POST /v1/embeddings` uses for this agent. */
+  embeddingModel: z
+    .string()
+    .regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')
+    .optional(),
 };
 
 export const agentEntrySchema = z.strictObject({

@@ -29,7 +29,8 @@ export interface EdgeHooks {
 /** The whole HTTP surface; each part is a sub-app mounted here. */
 export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const chatEnabled = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+  const { chatCompletions, responses } = ctx.config.gateway.http.endpoints;
+  const openAiEnabled = chatCompletions.enabled || responses.enabled;
 
   app.use(requestId({ headerName: 'x-request-id' }), securityHeaders());
   if (ctx.log.verbose) app.use(requestLog(ctx.log));
@@ -37,7 +38,7 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
   app.route('/', healthRoutes(ctx));
   if (edge.websocket) app.get('/', edge.websocket);
 
-  if (chatEnabled) {
+  if (openAiEnabled) {
     app.use('/v1/*', apiCors());
     app.use(
       '/v1/*',

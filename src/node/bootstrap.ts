@@ -67,6 +67,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     limiter: new AuthRateLimiter(config.gateway.auth.rateLimit),
     agents,
     runtime,
+    models,
     store,
     log,
     version: VERSION,
