@@ -138,10 +138,10 @@ describe('POST /v1/responses, not streamed', () => {
       ] as any,
       ...({ client_metadata: { app: 'codex' }, some_future_field: 1 } as object),
     });
-    expect(lastRequest().tools.map((t: any) => t.function.name)).toEqual(
+    expect(lastRequest().tools!.map((t: any) => t.function.name)).toEqual(
       expect.arrayContaining(['ping', 'crm__lookup']),
     );
-    expect(lastRequest().tools.map((t: any) => t.function.name)).not.toContain('web_search');
+    expect(lastRequest().tools!.map((t: any) => t.function.name)).not.toContain('web_search');
     expect(r.output).toHaveLength(1);
     expect(r.output[0]).toMatchObject({
       type: 'function_call',
