@@ -81,12 +81,14 @@ async function runGateway(opts: {
 function printStartup(running: RunningGateway, configPath: string | undefined): void {
   const { ctx } = running;
   const chat = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+  const responses = ctx.config.gateway.http.endpoints.responses.enabled;
   const agent = ctx.agents.get(ctx.agents.defaultId);
   const model = agent?.models[0] ?? LOCAL_ECHO_MODEL;
   const lines = [
     `openclaw gateway ${ctx.version} listening on ${running.url} (WebSocket ${running.url.replace(/^http/, 'ws')}/)`,
     `  config: ${configPath ?? 'none found, using built-in defaults'}`,
     `  chat completions: ${chat ? `enabled at ${running.url}/v1/chat/completions` : 'disabled (gateway.http.endpoints.chatCompletions.enabled)'}`,
+    `  responses: ${responses ? `enabled at ${running.url}/v1/responses` : 'disabled (gateway.http.endpoints.responses.enabled)'}`,
     `  default agent: ${ctx.agents.defaultId}, model ${model}${model === LOCAL_ECHO_MODEL ? ' (the built-in echo model: no model provider is configured)' : ''}`,
   ];
   // The generated token goes to the terminal once, never to the logs on stderr.
