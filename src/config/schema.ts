@@ -74,7 +74,11 @@ export const responsesSchema = z
     files: filesSchema.optional(),
     /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}`: oldest dropped past the count. */
     storedResponses: z
-      .strictObject({ maxCount: positiveInt.default(1000), ttlSeconds: positiveInt.default(3600) })
+      .strictObject({
+        maxCount: positiveInt.default(1000),
+        maxBytes: positiveInt.default(256 * 1024 * 1024),
+        ttlSeconds: positiveInt.default(3600),
+      })
       .prefault({}),
   })
   .prefault({});

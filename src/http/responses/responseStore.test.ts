@@ -9,11 +9,12 @@ const stored = (id: string, itemId = `msg_${id}`): StoredResponse => ({
   stateless: true,
   history: [],
   items: [{ id: itemId, message: { role: 'assistant', content: id } }],
+  approxBytes: 100,
 });
 
 describe('ResponseStore', () => {
   it('drops the oldest past maxCount, with its items', () => {
-    const store = new ResponseStore({ maxCount: 2, ttlMs: 60_000 });
+    const store = new ResponseStore({ maxCount: 2, maxBytes: 1e9, ttlMs: 60_000 });
     for (const id of ['a', 'b', 'c']) store.put(stored(id));
     expect(store.size).toBe(2);
     expect(store.get('a')).toBeUndefined();
@@ -22,9 +23,17 @@ describe('ResponseStore', () => {
     expect(store.item('msg_c')).toEqual({ role: 'assistant', content: 'c' });
   });
 
+  it('drops the oldest past maxBytes', () => {
+    const store = new ResponseStore({ maxCount: 100, maxBytes: 250, ttlMs: 60_000 });
+    for (const id of ['a', 'b', 'c']) store.put(stored(id));
+    expect(store.get('a')).toBeUndefined();
+    expect(store.get('b')).toBeDefined();
+    expect(store.size).toBe(2);
+  });
+
   it('forgets a response once its time is up', () => {
     let now = 1_000;
-    const store = new ResponseStore({ maxCount: 10, ttlMs: 500, now: () => now });
+    const store = new ResponseStore({ maxCount: 10, maxBytes: 1e9, ttlMs: 500, now: () => now });
     store.put(stored('a'));
     now += 499;
     expect(store.get('a')).toBeDefined();
@@ -39,7 +48,7 @@ describe('ResponseStore', () => {
   });
 
   it('deletes on request', () => {
-    const store = new ResponseStore({ maxCount: 10, ttlMs: 60_000 });
+    const store = new ResponseStore({ maxCount: 10, maxBytes: 1e9, ttlMs: 60_000 });
     store.put(stored('a'));
     expect(store.delete('a')).toBe(true);
     expect(store.delete('a')).toBe(false);

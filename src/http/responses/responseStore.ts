@@ -14,22 +14,27 @@ export interface StoredResponse {
   history?: ChatMessage[];
   /** The output items by id, for `item_reference`. */
   items: Array<{ id: string; message: ChatMessage }>;
+  /** Roughly what the entry holds, in bytes (request bodies and output text along its history). */
+  approxBytes: number;
 }
 
 export interface ResponseStoreOptions {
   maxCount: number;
+  /** Past this many bytes in all (by `approxBytes`), the oldest entries go too: images make histories large. */
+  maxBytes: number;
   ttlMs: number;
   now?: () => number;
 }
 
 /**
- * Responses kept in memory, bounded by count (oldest dropped first) and age. A replica
+ * Responses kept in memory, bounded by count and size (oldest dropped first) and by age. A replica
  * only knows its own responses; a shared store would sit behind this same interface.
  */
 export class ResponseStore {
   readonly #entries = new Map<string, { stored: StoredResponse; expiresAt: number }>();
   readonly #items = new Map<string, ChatMessage>();
   readonly #now: () => number;
+  #bytes = 0;
 
   constructor(private readonly options: ResponseStoreOptions) {
     this.#now = options.now ?? Date.now;
@@ -49,6 +54,7 @@ export class ResponseStore {
     const id = stored.response.id;
     this.delete(id);
     this.#entries.set(id, { stored, expiresAt: this.#now() + this.options.ttlMs });
+    this.#bytes += stored.approxBytes;
     for (const item of stored.items) this.#items.set(item.id, item.message);
     this.#evict();
   }
@@ -57,6 +63,7 @@ export class ResponseStore {
     const entry = this.#entries.get(id);
     if (entry === undefined) return false;
     this.#entries.delete(id);
+    this.#bytes -= entry.stored.approxBytes;
     for (const item of entry.stored.items) this.#items.delete(item.id);
     return true;
   }
@@ -74,7 +81,8 @@ export class ResponseStore {
     const now = this.#now();
     // Insertion order is age order: expired and surplus entries are all at the front.
     for (const [id, entry] of this.#entries) {
-      if (this.#entries.size <= this.options.maxCount && entry.expiresAt > now) break;
+      const over = this.#entries.size > this.options.maxCount || this.#bytes > this.options.maxBytes;
+      if (!over && entry.expiresAt > now) break;
       this.delete(id);
     }
   }

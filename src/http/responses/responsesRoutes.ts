@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { zValidator } from '@hono/zod-validator';
 import { RunFailure } from '../../agent/events.js';
+import type { ChatMessage } from '../../agent/messages.js';
 import type { RunHandle, RunInput } from '../../agent/runtime.js';
 import type { GatewayContext } from '../../context.js';
 import type { EdgeHooks } from '../app.js';
@@ -33,6 +34,7 @@ export function responsesRoutes(
   const requestSignal = edge.requestSignal ?? ((c: Context) => c.req.raw.signal);
   const store = new ResponseStore({
     maxCount: settings.storedResponses.maxCount,
+    maxBytes: settings.storedResponses.maxBytes,
     ttlMs: settings.storedResponses.ttlSeconds * 1000,
   });
 
@@ -113,14 +115,17 @@ export function responsesRoutes(
           throw err;
         }
         const adapter = createResponseEventAdapter(responseShell(id, Math.floor(Date.now() / 1000), body), tools);
+        const bodyBytes = body.store === false ? 0 : (await c.req.text()).length;
         const keep = (): void => {
           if (body.store === false) return;
           const items = adapter.outputMessages();
+          const outputBytes = items.reduce((n, i) => n + textLength(i.message), 0);
           store.put({
             response: adapter.response,
             ...target,
             history: target.stateless ? [...messages, ...items.map((i) => i.message)] : undefined,
             items,
+            approxBytes: (previous?.approxBytes ?? 0) + bodyBytes + 2 * outputBytes,
           });
         };
 
@@ -171,6 +176,11 @@ export function responsesRoutes(
 }
 
 const newId = () => crypto.randomUUID().replaceAll('-', '');
+
+function textLength(message: ChatMessage): number {
+  if (message.role !== 'assistant') return 0;
+  return (message.content?.length ?? 0) + (message.toolCalls?.reduce((n, c) => n + c.arguments.length, 0) ?? 0);
+}
 
 function storedOrThrow(store: ResponseStore, id: string) {
   const stored = store.get(id);
