@@ -1,4 +1,4 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
@@ -6,28 +6,14 @@ import { apiCors } from './apiCors.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './health.js';
-import { errorResponse, type OpenAiError } from './openai/errors.js';
+import { authLockedError, errorResponse, type OpenAiError } from './openai/errors.js';
 import { openAiRoutes } from './openai/routes.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
-import type { SseStreamer } from './sseStream.js';
-import type { BodyReader } from './bufferedBody.js';
-
-export interface EdgeHooks {
-  /** Peer address of the request, from the runtime adapter. */
-  clientIp: (c: Context) => string;
-  /** The WebSocket upgrade handler for `GET /`, when the runtime supports it. */
-  websocket?: MiddlewareHandler;
-  /** Streams event-stream responses; Hono's streamSSE when unset. */
-  sse?: SseStreamer;
-  /** A signal that aborts when the client goes away; the request's own signal when unset. */
-  requestSignal?: (c: Context) => AbortSignal;
-  /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
-  readBody?: BodyReader;
-}
+import type { HttpEdge } from './httpEdge.js';
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */
-export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
+export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { chatCompletions, responses } = ctx.config.gateway.http.endpoints;
   const openAiEnabled = chatCompletions.enabled || responses.enabled;
@@ -47,13 +33,7 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
         limiter: ctx.limiter,
         clientIp: edge.clientIp,
         onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
-        onLocked: (retryAfterMs) =>
-          errorResponse({
-            kind: 'rate_limited',
-            code: 'auth_rate_limited',
-            retryAfterMs,
-            message: 'Too many failed authentication attempts. Please try again later.',
-          }),
+        onLocked: (retryAfterMs) => errorResponse(authLockedError(retryAfterMs)),
       }),
     );
     app.route('/v1', openAiRoutes(ctx, edge));

@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { createApp } from '../http/app.js';
+import { authLockedError, errorResponse } from '../http/openai/errors.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
@@ -75,17 +76,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
     const ip = clientIp(c);
     const verdict = ctx.limiter.check(ip);
-    if (verdict.locked) {
-      return c.json(
-        {
-          error: { message: 'Too many failed authentication attempts. Please try again later.', type: 'rate_limited' },
-        },
-        429,
-        {
-          'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)),
-        },
-      );
-    }
+    if (verdict.locked) return errorResponse(authLockedError(verdict.retryAfterMs));
     const { createSocket } = ws;
     return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip }))(c, next);
   };
@@ -115,7 +106,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     ws = { nodeWs, createSocket: createGatewaySocket };
     // @hono/node-ws hands its upgrade listener to a server; take it, to call it from ours.
     let listener: UpgradeListener | undefined;
-    nodeWs.injectWebSocket({ on: (_event: 'upgrade', l: UpgradeListener) => void (listener = l) } as unknown as Server);
+    const catcher = {
+      on: (_event: 'upgrade', l: UpgradeListener) => {
+        listener = l;
+      },
+    };
+    nodeWs.injectWebSocket(catcher as unknown as Server);
     return listener!;
   };
   let upgradeListener: Promise<UpgradeListener> | undefined;

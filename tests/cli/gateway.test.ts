@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { ROOT, spawnCli, type SpawnedCli } from '../helpers/gateway.js';
+import { spawnCli, type SpawnedCli } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
 
 let dir: string;
 let running: SpawnedCli | undefined;

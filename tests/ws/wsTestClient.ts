@@ -26,7 +26,7 @@ export interface TestSocket {
 let ids = 0;
 
 export function wsUrl(httpUrl: string): string {
-  return httpUrl.replace(/^http/, 'ws') + '/';
+  return `${httpUrl.replace(/^http/, 'ws')}/`;
 }
 
 export async function openSocket(url: string): Promise<TestSocket> {
@@ -61,7 +61,8 @@ export async function openSocket(url: string): Promise<TestSocket> {
             if (pred(f)) {
               waiters.delete(check);
               clearTimeout(timer);
-              return resolve(f);
+              resolve(f);
+              return;
             }
           }
         };

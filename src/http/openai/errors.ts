@@ -15,6 +15,8 @@ export type OpenAiError =
   | { kind: 'upstream'; message: string }
   | { kind: 'timeout'; message: string }
   | { kind: 'unavailable'; message: string; retryAfterMs?: number }
+  /** A run that failed once its stream had begun, for a reason no other kind names (aborted, internal...). */
+  | { kind: 'run_failed'; message: string }
   | { kind: 'internal'; message?: string };
 
 interface Shaped {
@@ -96,6 +98,8 @@ export function shapeError(e: OpenAiError): Shaped {
         body: body(e.message, 'server_error', null, null),
         headers: e.retryAfterMs ? retryHeaders(e.retryAfterMs) : {},
       };
+    case 'run_failed':
+      return { status: 500, body: body(e.message, 'server_error', null, 'agent_run_failed'), headers: {} };
     case 'internal':
       return {
         status: 500,
@@ -113,13 +117,23 @@ export function errorResponse(e: OpenAiError, extraHeaders?: Record<string, stri
   });
 }
 
+/** An address locked out by the failed-auth limiter: the same 429 on HTTP and on the WebSocket upgrade. */
+export function authLockedError(retryAfterMs: number): OpenAiError {
+  return {
+    kind: 'rate_limited',
+    code: 'auth_rate_limited',
+    retryAfterMs,
+    message: 'Too many failed authentication attempts. Please try again later.',
+  };
+}
+
 /** Throw from anywhere in a `/v1` handler; `app.onError` sends its ready response. */
 export function openAiException(e: OpenAiError): HTTPException {
   const res = errorResponse(e);
   return new HTTPException(res.status as 400, { res });
 }
 
-/** The in-band stream form: one frame with no `choices` key. */
-export function streamErrorBody(message: string, type = 'server_error', code: string | null = 'agent_run_failed') {
-  return { error: { message, type, param: null, code } };
+/** The in-band stream form, once the headers are gone: the same body as one `data:` frame (no `choices` key). */
+export function streamErrorFrame(e: OpenAiError): string {
+  return JSON.stringify(shapeError(e).body);
 }

@@ -1,4 +1,4 @@
-import type { ToolChoice, ToolSpec } from '../../agent/messages.js';
+import type { ToolChoice, ToolSpec } from '../../messages.js';
 import type { ResponsesRequest } from './requestSchema.js';
 
 /** How a tool the model calls is named back to the client: namespaced functions carry their namespace. */

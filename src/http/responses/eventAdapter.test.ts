@@ -2,7 +2,7 @@ import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { Response, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent, RunResult } from '../../agent/events.js';
-import { ZERO_USAGE } from '../../agent/messages.js';
+import { ZERO_USAGE } from '../../messages.js';
 import { toClientTools } from './clientTools.js';
 import { createResponseEventAdapter } from './eventAdapter.js';
 import { responseShell } from './responseObject.js';
@@ -99,7 +99,7 @@ describe('Responses event adapter', () => {
       { type: 'assistant.delta', delta: 'half' },
       {
         type: 'lifecycle.error',
-        error: { code: 'provider', message: 'upstream cut', afterFirstToken: true },
+        error: { code: 'provider', message: 'upstream cut', afterFirstToken: true, retryable: false },
         result: result({ stopReason: 'error', usage: ZERO_USAGE }),
       },
     ]);

@@ -4,7 +4,7 @@ import type {
   ResponseOutputMessage,
 } from 'openai/resources/responses/responses';
 import type { RunEvent, RunResult } from '../../agent/events.js';
-import type { ChatMessage } from '../../agent/messages.js';
+import type { ChatMessage } from '../../messages.js';
 import { splitDelta } from '../openai/chunkAdapter.js';
 import type { ClientTools } from './clientTools.js';
 import { newItemId, responseErrorOf, usageOf, type WireEvent, type WireResponse } from './responseObject.js';

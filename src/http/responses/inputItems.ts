@@ -1,4 +1,4 @@
-import type { ChatMessage, ContentPart } from '../../agent/messages.js';
+import type { ChatMessage, ContentPart } from '../../messages.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { openAiException } from '../openai/errors.js';
 import { imagePart } from '../openai/runMessages.js';

@@ -1,6 +1,6 @@
 import type { Response, ResponseError, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
 import type { RunError } from '../../agent/events.js';
-import type { Usage } from '../../agent/messages.js';
+import type { Usage } from '../../messages.js';
 import type { ResponsesRequest } from './requestSchema.js';
 
 /** The `response` object as OpenAI sends it (`output_text` is added by the SDK, not the wire). */

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../agent/messages.js';
+import type { ChatMessage } from '../../messages.js';
 import type { WireResponse } from './responseObject.js';
 
 /** What `store: true` keeps of one response: enough to retrieve it and to continue from it. */

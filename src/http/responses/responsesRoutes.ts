@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { zValidator } from '@hono/zod-validator';
 import { RunFailure } from '../../agent/events.js';
-import type { ChatMessage } from '../../agent/messages.js';
+import type { ChatMessage } from '../../messages.js';
 import type { RunHandle, RunInput } from '../../agent/runtime.js';
 import type { GatewayContext } from '../../context.js';
-import type { EdgeHooks } from '../app.js';
+import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { sseKeepalive } from '../sseKeepalive.js';
@@ -27,7 +27,7 @@ import { ResponseStore } from './responseStore.js';
  */
 export function responsesRoutes(
   ctx: GatewayContext,
-  edge: Pick<EdgeHooks, 'sse' | 'requestSignal' | 'readBody'> = {},
+  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
 ): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.responses;
   const streamEvents = edge.sse ?? honoSseStreamer;
