@@ -347,6 +347,18 @@ describe('conversation state', () => {
     await expect(client.responses.retrieve(second.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('continues a keyed session with previous_response_id, whichever key the later request would have had', async () => {
+    fake.script({ text: 'Stored.' });
+    const first = await client.responses.create(
+      { model: 'openclaw', input: 'Keep 7.' },
+      { headers: { 'x-openclaw-session-key': 'team:room-1' } },
+    );
+    fake.script({ text: 'It was 7.' });
+    await client.responses.create({ model: 'openclaw', input: 'What did I keep?', previous_response_id: first.id });
+    expect(nonSystem(lastRequest()).map((m) => m.content)).toEqual(['Keep 7.', 'Stored.', 'What did I keep?']);
+    expect((await gw.ctx.store.load('team:room-1'))?.messages).toHaveLength(4);
+  });
+
   it('answers an unknown previous_response_id with a 400 naming it', async () => {
     await expect(
       client.responses.create({ model: 'openclaw', input: 'hi', previous_response_id: 'resp_nope' }),
