@@ -14,4 +14,6 @@ export interface HttpEdge {
   requestSignal?: (c: Context) => AbortSignal;
   /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
   readBody?: BodyReader;
+  /** The machine's IP addresses, served as `Host` when bound to LAN; none when unset. */
+  localAddresses?: () => readonly string[];
 }

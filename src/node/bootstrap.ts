@@ -65,6 +65,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     config,
     auth,
     limiter: new AuthRateLimiter(config.gateway.auth.rateLimit),
+    browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }),
     agents,
     runtime,
     models,

@@ -70,6 +70,7 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
     gateway: {
       ...gateway,
       http: {
+        ...(gateway.http as object),
         endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
       },
     },
