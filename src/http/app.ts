@@ -2,13 +2,15 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
-import { apiCors } from './apiCors.js';
 import { mountControlUi } from './controlUi.js';
+import { browserAccess } from './browserAccess.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './health.js';
+import { createHostCheck, hostAllowList } from './hostAllowList.js';
 import { authLockedError, errorResponse, type OpenAiError } from './openai/errors.js';
 import { openAiRoutes } from './openai/routes.js';
+import { createOriginPolicy } from './originPolicy.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
 import type { HttpEdge } from './httpEdge.js';
@@ -16,23 +18,30 @@ import type { HttpEdge } from './httpEdge.js';
 /** The whole HTTP surface; each part is a sub-app mounted here. */
 export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const chatEnabled = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+  const { gateway } = ctx.config;
+  const { chatCompletions, responses } = gateway.http.endpoints;
+  const openAiEnabled = chatCompletions.enabled || responses.enabled;
 
   app.use(requestId({ headerName: 'x-request-id' }), securityHeaders());
   if (ctx.log.verbose) app.use(requestLog(ctx.log));
+  // Browser safety for every route, the WebSocket upgrade included (it passes through this app too).
+  app.use(
+    hostAllowList(createHostCheck({ ...gateway, localAddresses: edge.localAddresses })),
+    browserAccess(createOriginPolicy(gateway, ctx.auth)),
+  );
 
   app.route('/', healthRoutes(ctx));
   const { controlUi } = ctx.config.gateway;
   if (controlUi.enabled && edge.controlUiFiles) mountControlUi(app, controlUi.basePath, edge.controlUiFiles);
   if (edge.websocket) app.get('/', edge.websocket);
 
-  if (chatEnabled) {
-    app.use('/v1/*', apiCors());
+  if (openAiEnabled) {
     app.use(
       '/v1/*',
       gatewayAuth({
         auth: ctx.auth,
         limiter: ctx.limiter,
+        browserLimiter: ctx.browserLimiter,
         clientIp: edge.clientIp,
         onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
         onLocked: (retryAfterMs) => errorResponse(authLockedError(retryAfterMs)),
@@ -73,8 +82,10 @@ export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
 
 function fromStatus(status: number, message: string): OpenAiError {
   if (status === 401) return { kind: 'invalid_api_key' };
+  if (status === 403) return { kind: 'forbidden', message };
   if (status === 404) return { kind: 'not_found', message };
   if (status === 413) return { kind: 'payload_too_large' };
+  if (status === 421) return { kind: 'misdirected', message };
   if (status >= 400 && status < 500) return { kind: 'invalid_request', message, param: null };
   return { kind: 'internal' };
 }

@@ -16,4 +16,6 @@ export interface HttpEdge {
   readBody?: BodyReader;
   /** Serves the built Control UI's files (paths relative to its base path); no page when unset. */
   controlUiFiles?: MiddlewareHandler;
+  /** The machine's IP addresses, served as `Host` when bound to LAN; none when unset. */
+  localAddresses?: () => readonly string[];
 }

@@ -9,8 +9,10 @@ import type { createNodeWebSocket } from '@hono/node-ws';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
+import { attemptLimiter } from '../auth/attemptLimiter.js';
 import { createApp } from '../http/app.js';
 import { authLockedError, errorResponse } from '../http/openai/errors.js';
+import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
@@ -18,6 +20,7 @@ import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
 import { controlUiFiles } from './controlUiFiles.js';
 import { readIncomingBody } from './incomingBody.js';
+import { localAddresses } from './localAddresses.js';
 
 export interface StartOptions {
   config: GatewayConfig;
@@ -69,6 +72,19 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       `refusing to bind the gateway to ${host} without auth (gateway.auth.mode is "none"); use bind loopback or set a token`,
     );
   }
+  const wildcards = wildcardOrigins(config.gateway);
+  if (wildcards.length > 0) {
+    if (ctx.auth.mode === 'none') {
+      await ctx.store.close();
+      throw new StartupError(
+        `${wildcards.join(' and ')}: "*" lets every web page drive the gateway, so it needs token or password auth (gateway.auth.mode is "none")`,
+      );
+    }
+    log.log(
+      'warn',
+      `browser access: ${wildcards.join(' and ')} allow any origin ("*"); web pages still need the ${ctx.auth.mode}`,
+    );
+  }
 
   const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
   // The WebSocket stack (ws, @hono/node-ws, the protocol modules) loads with the first upgrade request.
@@ -76,10 +92,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const websocket: MiddlewareHandler = async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
     const ip = clientIp(c);
-    const verdict = ctx.limiter.check(ip);
+    const origin = c.req.header('origin');
+    const verdict = attemptLimiter(ctx, ip, origin).check();
     if (verdict.locked) return errorResponse(authLockedError(verdict.retryAfterMs));
     const { createSocket } = ws;
-    return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip }))(c, next);
+    return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip, origin }))(c, next);
   };
   const directSse = createDirectSse();
   const app = createApp(ctx, {
@@ -89,6 +106,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
     controlUiFiles: controlUiFiles(config.gateway.controlUi),
+    localAddresses: localAddresses(),
   });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {

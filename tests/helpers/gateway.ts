@@ -70,8 +70,22 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
     gateway: {
       ...gateway,
       http: {
+        ...(gateway.http as object),
         endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
       },
+    },
+  };
+}
+
+/** Config with `/v1/responses` on (and chat completions only if `extra` turns it on). */
+export function responsesConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const gateway = (extra.gateway ?? {}) as Record<string, unknown>;
+  const endpoints = ((gateway.http as any)?.endpoints ?? {}) as Record<string, unknown>;
+  return {
+    ...extra,
+    gateway: {
+      ...gateway,
+      http: { endpoints: { ...endpoints, responses: { enabled: true, ...((endpoints.responses as object) ?? {}) } } },
     },
   };
 }
