@@ -275,7 +275,9 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     await stats.waitFor({ timeout: UI_TIMEOUT });
     expect(await stats.textContent()).toContain(gw.ctx.version);
     expect(await stats.textContent()).toMatch(/Connected clients\s*1/);
-    expect(await stats.textContent()).toMatch(/Active runs\s*0/);
+    // Samples are taken every 5 s; ask for a fresh one now that no run is going.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => stats.textContent(), { timeout: UI_TIMEOUT }).toMatch(/Active runs\s*0/);
     expect(await page.getByRole('img', { name: /active runs now 0/ }).count()).toBe(1);
     await page.screenshot({ path: join(docs, 'control-ui-status.png') });
   });
