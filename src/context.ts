@@ -4,6 +4,7 @@ import type { AuthRateLimiter } from './auth/rateLimiter.js';
 import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { Logger } from './log.js';
+import type { ModelRegistry } from './providers/types.js';
 import type { SessionStore } from './sessions/store.js';
 
 /** Everything a transport needs, built once at startup. */
@@ -16,6 +17,8 @@ export interface GatewayContext {
   browserLimiter: AuthRateLimiter;
   agents: AgentRegistry;
   runtime: AgentRuntime;
+  /** Provider models by `provider/model` ref (embeddings call them outside a run). */
+  models: ModelRegistry;
   store: SessionStore;
   log: Logger;
   version: string;

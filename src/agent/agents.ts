@@ -13,6 +13,8 @@ export interface AgentDefinition {
   timeoutSeconds: number;
   /** Allow-list of built-in tool names; undefined means all built-ins. */
   tools?: string[];
+  /** `provider/model` for embeddings; unset means none, unless the agent runs on local/echo. */
+  embeddingModel?: string;
 }
 
 export interface AgentRegistry {
@@ -89,6 +91,7 @@ export function buildAgentRegistry(config: GatewayConfig): AgentRegistry {
       workspace: entry.workspace ?? defaults.workspace,
       timeoutSeconds: entry.timeoutSeconds ?? defaults.timeoutSeconds,
       tools: entry.tools ?? defaults.tools,
+      embeddingModel: entry.embeddingModel ?? defaults.embeddingModel,
     });
   }
   const marked = sources.find((a) => a.default === true);

@@ -50,6 +50,40 @@ export const chatCompletionsSchema = z
   })
   .prefault({});
 
+/** OpenClaw's `files.*` keys, accepted so its configs load; `input_file` parts are not read yet. */
+const filesSchema = z
+  .strictObject({
+    allowUrl: z.boolean(),
+    urlAllowlist: z.array(z.string()),
+    allowedMimes: z.array(z.string()),
+    maxBytes: positiveInt,
+    maxChars: positiveInt,
+    maxRedirects: nonNegativeInt,
+    timeoutMs: positiveInt,
+    pdf: z.strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt }).partial(),
+  })
+  .partial();
+
+/** `POST /v1/responses` (OpenResponses): same limits as chat completions, plus the stored-response bounds. */
+export const responsesSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    keepaliveMs: positiveInt.default(15_000),
+    maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
+    maxUrlParts: nonNegativeInt.default(8),
+    images: imagesSchema,
+    files: filesSchema.optional(),
+    /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}`: oldest dropped past the count. */
+    storedResponses: z
+      .strictObject({
+        maxCount: positiveInt.default(1000),
+        maxBytes: positiveInt.default(256 * 1024 * 1024),
+        ttlSeconds: positiveInt.default(3600),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const wsSchema = z
   .strictObject({
     tickIntervalMs: positiveInt.default(15_000),
@@ -97,6 +131,22 @@ export const hostEntrySchema = z
 
 const originListSchema = z.strictObject({ allowedOrigins: z.array(originEntrySchema).default([]) }).prefault({});
 
+/** OpenClaw's `gateway.controlUi` keys that this gateway acts on. */
+export const controlUiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** URL path the page is served under; the WebSocket stays on `/`. */
+    basePath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, 'expected a URL path starting with "/"')
+      .default('/'),
+    /** Folder holding a built Control UI (index.html, assets/); the package's own build when unset. */
+    root: z.string().min(1).optional(),
+    /** Origins besides the gateway's own that may open the WebSocket. */
+    allowedOrigins: z.array(originEntrySchema).default([]),
+  })
+  .prefault({});
+
 export const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
@@ -107,16 +157,16 @@ export const gatewaySchema = z
     allowedHosts: z.array(hostEntrySchema).default([]),
     shutdownGraceMs: nonNegativeInt.default(10_000),
     auth: authSchema,
-    /** Origins besides the gateway's own that may open the WebSocket (OpenClaw's key). */
-    controlUi: originListSchema,
     http: z
       .strictObject({
-        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema }).prefault({}),
+        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema, responses: responsesSchema }).prefault({}),
         /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
         cors: originListSchema,
       })
       .prefault({}),
     ws: wsSchema,
+    /** The Control UI page and who may open the WebSocket from a browser (OpenClaw's keys). */
+    controlUi: controlUiSchema,
   })
   .prefault({});
 
@@ -139,6 +189,11 @@ const agentFields = {
   timeoutSeconds: nonNegativeInt.optional(),
   /** `identity.name` is the agent's display name (in `/v1/models`); OpenClaw's other identity keys are not served. */
   identity: z.strictObject({ name: z.string().optional() }).optional(),
+  /** `provider/model` that `POST /v1/embeddings` uses for this agent. */
+  embeddingModel: z
+    .string()
+    .regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')
+    .optional(),
 };
 
 /** `agents.list[]`, the older form: an array of entries each carrying its id. */
@@ -260,4 +315,5 @@ export type AgentMapEntry = z.output<typeof agentMapEntrySchema>;
 export type ProviderModel = z.output<typeof providerModelSchema>;
 export type LogLevelName = z.output<typeof logLevel>;
 export type ModelRef = z.output<typeof modelRefSchema>;
+export type ControlUiConfig = z.output<typeof controlUiSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;

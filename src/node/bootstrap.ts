@@ -68,6 +68,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }),
     agents,
     runtime,
+    models,
     store,
     log,
     version: VERSION,

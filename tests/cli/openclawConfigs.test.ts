@@ -114,7 +114,7 @@ describe('an OpenClaw user points the gateway at their openclaw.json', () => {
       .split('\n')
       .find((l) => l.includes('ignored (not served by this gateway)'));
     expect(line).toBe(
-      '  ignored (not served by this gateway): meta, wizard, logging.redactPatterns, gateway.mode, gateway.controlUi, channels, messages, session, skills, plugins, tools, hooks, cron, commands, agents.defaults.heartbeat, agents.defaults.sandbox',
+      '  ignored (not served by this gateway): meta, wizard, logging.redactPatterns, gateway.mode, channels, messages, session, skills, plugins, tools, hooks, cron, commands, agents.defaults.heartbeat, agents.defaults.sandbox',
     );
     expect(cli.stdout()).toContain('\n    channels.telegram.botToken\n');
     expect(cli.stdout()).toContain('\n    messages.ackReaction\n');

@@ -108,7 +108,6 @@ describe('OpenClaw-shaped configs', () => {
       'wizard',
       'logging.redactPatterns',
       'gateway.mode',
-      'gateway.controlUi',
       'channels',
       'messages',
       'session',
