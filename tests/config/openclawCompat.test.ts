@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import JSON5 from 'json5';
 import { describe, expect, it } from 'vitest';
 import { buildAgentRegistry } from '../../src/agent/agents.js';
+import { resolveAgentTarget } from '../../src/ws/agentTarget.js';
 import { editDistance, nearestKey } from '../../src/config/nearestKey.js';
 import { OPENCLAW_KEY_PATHS } from '../../src/config/openclawKeys.generated.js';
 import { type KeyNode, keyChild, openclawKeyTree } from '../../src/config/openclawKeys.js';
@@ -201,6 +202,24 @@ describe('environment in the config', () => {
   });
 });
 
+describe('OpenClaw features this gateway does not read', () => {
+  it('refuses a secret reference it cannot read, saying why', () => {
+    expect(
+      problems('{ gateway: { auth: { token: { source: "file", provider: "vault", id: "/run/token" } } } }'),
+    ).toEqual([
+      expect.stringMatching(
+        /^gateway\.auth\.token \(line 1\): .*secret references with source "file" are not read here/,
+      ),
+    ]);
+  });
+
+  it('refuses $include with its line instead of calling it a typo', () => {
+    expect(problems('{\n  agents: { $include: "./agents.json5" },\n}')).toEqual([
+      '$include (line 2): includes are not read by this gateway; put the included settings in this file',
+    ]);
+  });
+});
+
 describe('default agent', () => {
   const registry = (raw: unknown) => buildAgentRegistry(configSchema.parse(raw));
 
@@ -210,6 +229,16 @@ describe('default agent', () => {
     const fleet = registry({ agents: { ownership: 'explicit', entries: { ops: {}, main: {} } } });
     expect(fleet.selectionRequired).toBe(true);
     expect(fleet.list.map((a) => a.id)).toEqual(['ops', 'main']);
+  });
+
+  it('without a default, a WebSocket or CLI turn must name its agent too', () => {
+    const fleet = registry({ agents: { ownership: 'explicit', entries: { ops: {}, research: {} } } });
+    expect(() => resolveAgentTarget(fleet, {})).toThrow(/several agents are configured and none is the default/);
+    expect(resolveAgentTarget(fleet, { agentId: 'research' })).toEqual({
+      agentId: 'research',
+      sessionKey: 'agent:research:main',
+    });
+    expect(resolveAgentTarget(fleet, { sessionKey: 'agent:ops:chat-1' }).agentId).toBe('ops');
   });
 
   it('agents.list: the one marked default, else main, else the first', () => {
