@@ -10,6 +10,7 @@ import { type KeyNode, keyChild, openclawKeyTree } from '../../src/config/opencl
 import { configSchema } from '../../src/config/schema.js';
 import { ConfigError, readConfigText } from '../../src/node/config/load.js';
 import { createModelRegistry } from '../../src/providers/registry.js';
+import { chatConfig, startTestGateway } from '../helpers/gateway.js';
 
 const EXAMPLES = join(import.meta.dirname, '../fixtures/openclaw-configs');
 const ENV = {
@@ -291,5 +292,32 @@ describe('models', () => {
     await expect(events[Symbol.asyncIterator]().next()).rejects.toThrow(
       /api "bedrock-converse-stream" is not served by this gateway/,
     );
+  });
+
+  it('a request reaching an unserved api gets a 502 naming the api, and the gateway keeps serving', async () => {
+    const gateway = await startTestGateway(
+      chatConfig({
+        models: {
+          providers: { odd: { api: 'bedrock-converse-stream', baseUrl: 'http://127.0.0.1:9', models: [{ id: 'x' }] } },
+        },
+        agents: { entries: { main: { default: true, model: 'odd/x' }, echo: { model: 'local/echo' } } },
+      }),
+    );
+    try {
+      const ask = (model: string) =>
+        gateway.request('/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      const failed = await ask('openclaw');
+      expect(failed.status).toBe(502);
+      expect((await failed.json()).error.message).toMatch(
+        /api "bedrock-converse-stream" is not served by this gateway/,
+      );
+      expect((await ask('openclaw/echo')).status).toBe(200);
+    } finally {
+      await gateway.stop();
+    }
   });
 });
