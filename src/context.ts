@@ -1,19 +1,22 @@
 import type { AgentRegistry } from './agent/agents.js';
 import type { AgentRuntime } from './agent/runtime.js';
-import type { AuthRateLimiter } from './auth/rateLimiter.js';
+import type { FailedAuthLimiter } from './auth/rateLimiter.js';
 import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { Logger } from './log.js';
+import type { SharedRuns } from './agent/sharedRuns.js';
 import type { SessionStore } from './sessions/store.js';
 
 /** Everything a transport needs, built once at startup. */
 export interface GatewayContext {
   config: GatewayConfig;
   auth: ResolvedAuth;
-  limiter: AuthRateLimiter;
+  limiter: FailedAuthLimiter;
   agents: AgentRegistry;
   runtime: AgentRuntime;
   store: SessionStore;
+  /** Keyed runs of every replica (PostgreSQL); undefined when this process is the only one. */
+  sharedRuns?: SharedRuns;
   log: Logger;
   version: string;
   startedAt: number;

@@ -1,12 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { AuthRateLimiter } from './rateLimiter.js';
+import type { FailedAuthLimiter } from './rateLimiter.js';
 import type { ResolvedAuth } from './resolve.js';
 import { createSecretMatcher } from './secretMatch.js';
 
 export interface GatewayAuthOptions {
   auth: ResolvedAuth;
-  limiter: AuthRateLimiter;
+  limiter: FailedAuthLimiter;
   /** The peer address of the request (from the Node edge). */
   clientIp: (c: Parameters<MiddlewareHandler>[0]) => string;
   /** Builds the error response; `/v1/*` routes send OpenAI-shaped bodies. */
@@ -40,7 +40,7 @@ export function gatewayAuth(options: GatewayAuthOptions): MiddlewareHandler {
       throw new HTTPException(401, { res: options.onUnauthorized() });
     }
     if (!matches(presented)) {
-      const after = limiter.recordFailure(ip);
+      const after = await limiter.recordFailure(ip);
       if (after.locked) throw new HTTPException(429, { res: options.onLocked(after.retryAfterMs) });
       throw new HTTPException(401, { res: options.onUnauthorized() });
     }

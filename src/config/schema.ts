@@ -65,6 +65,8 @@ export const gatewaySchema = z
     bind: z.enum(['loopback', 'lan', 'custom']).default('loopback'),
     customBindHost: z.ipv4().optional(),
     shutdownGraceMs: nonNegativeInt.default(10_000),
+    /** Processes serving the one port (node:cluster); more than 1 needs `storage.driver: "postgres"`. */
+    workers: positiveInt.max(256).default(1),
     auth: authSchema,
     http: z
       .strictObject({
@@ -138,10 +140,22 @@ export const modelsSchema = z
   })
   .prefault({});
 
+/** Where sessions and cross-replica state live: the state dir's SQLite file, or a shared PostgreSQL. */
+export const storageSchema = z
+  .strictObject({
+    driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** `postgres://user:pass@host:5432/db`; `${VAR}` is read from the environment; defaults to OPENCLAW_POSTGRES_URL. */
+    url: z.string().min(1).optional(),
+    /** PostgreSQL connections per process: each keyed run holds one while it runs. */
+    maxConnections: positiveInt.min(4).default(16),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
     gateway: gatewaySchema,
+    storage: storageSchema,
     agents: agentsSchema,
     models: modelsSchema,
   })
@@ -152,3 +166,4 @@ export type ProviderConfig = z.output<typeof providerSchema>;
 export type AgentEntry = z.output<typeof agentEntrySchema>;
 export type ModelRef = z.output<typeof modelRefSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
+export type StorageConfig = z.output<typeof storageSchema>;

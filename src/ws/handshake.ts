@@ -128,7 +128,7 @@ async function checkAuth(
       return undefined;
     }
   }
-  const after = ctx.limiter.recordFailure(ip);
+  const after = await ctx.limiter.recordFailure(ip);
   if (after.locked) return rateLimited(after.retryAfterMs);
   const message = `unauthorized: gateway ${what} mismatch`;
   return refuse(

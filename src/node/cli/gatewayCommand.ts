@@ -1,7 +1,8 @@
+import cluster from 'node:cluster';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { AuthConfigError } from '../../auth/resolve.js';
+import { AuthConfigError, resolveAuth } from '../../auth/resolve.js';
 import { LOCAL_ECHO_MODEL } from '../../agent/agents.js';
-import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
+import { CONFIG_EXIT_CODE, ConfigError, type LoadedConfig, loadConfig } from '../config/load.js';
 import type { RunningGateway } from '../server.js';
 import { stderrLogger } from '../stderrLogger.js';
 
@@ -37,9 +38,17 @@ async function runGateway(opts: {
   const log = stderrLogger(opts.verbose);
   // Loaded here, not at the top, so `--help` and other commands do not pay for the server's imports.
   const { startGateway, StartupError } = await import('../server.js');
+  const workerRole = cluster.isWorker;
   let running: RunningGateway;
   try {
     const loaded = await loadConfig({ configPath: opts.config, env: process.env });
+    const workers = loaded.config.gateway.workers;
+    if (workers > 1 && loaded.config.storage.driver !== 'postgres') {
+      throw new StartupError(
+        `gateway.workers is ${workers} but storage.driver is "sqlite": several workers need storage.driver "postgres" (SQLite and in-process coordination serve one process)`,
+      );
+    }
+    if (workers > 1 && !workerRole) return await runPrimary(loaded, opts);
     running = await startGateway({
       config: loaded.config,
       stateDir: loaded.stateDir,
@@ -48,11 +57,22 @@ async function runGateway(opts: {
       port: opts.port,
       bind: opts.bind,
     });
-    printStartup(running, loaded.path);
+    const lines = startupLines(running, loaded.path);
+    if (workerRole) process.send?.({ type: 'openclaw:listening', url: running.url, lines });
+    else process.stdout.write(`${lines.join('\n')}\n`);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof AuthConfigError || err instanceof StartupError) {
-      process.stderr.write(`openclaw: ${err.message}\n`);
+    if (
+      err instanceof ConfigError ||
+      err instanceof AuthConfigError ||
+      err instanceof StartupError ||
+      (err as Error).name === 'StorageConfigError'
+    ) {
+      process.stderr.write(`openclaw: ${(err as Error).message}\n`);
       return CONFIG_EXIT_CODE;
+    }
+    if ((err as Error).name === 'PostgresStartError') {
+      process.stderr.write(`openclaw: ${(err as Error).message}\n`);
+      return 1;
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -74,11 +94,32 @@ async function runGateway(opts: {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // A worker whose primary is gone stops too, rather than serve on unsupervised.
+    if (workerRole) process.once('disconnect', () => stop('SIGTERM'));
   });
   return 0;
 }
 
-function printStartup(running: RunningGateway, configPath: string | undefined): void {
+/**
+ * The primary of several workers: checks PostgreSQL once (so a server that is down is one clear
+ * line, not one per worker) and shares one generated token among the workers.
+ */
+async function runPrimary(loaded: LoadedConfig, opts: { verbose: boolean }): Promise<number> {
+  const { openSessionStoreOnly } = await import('../storage.js');
+  const store = await openSessionStoreOnly(loaded.config, loaded.stateDir, process.env, stderrLogger(opts.verbose));
+  await store.close();
+  const { generateToken } = await import('../bootstrap.js');
+  const env = { ...process.env };
+  const auth = resolveAuth(loaded.config, env, generateToken);
+  if (auth.mode === 'token' && auth.generated) {
+    env.OPENCLAW_GATEWAY_TOKEN = auth.secret;
+    process.stdout.write(`  auth: token, generated for this run: ${auth.secret}\n`);
+  }
+  const { runWorkers } = await import('./gatewayWorkers.js');
+  return runWorkers(loaded, env);
+}
+
+function startupLines(running: RunningGateway, configPath: string | undefined): string[] {
   const { ctx } = running;
   const chat = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
   const agent = ctx.agents.get(ctx.agents.defaultId);
@@ -95,5 +136,7 @@ function printStartup(running: RunningGateway, configPath: string | undefined): 
   } else {
     lines.push(`  auth: ${ctx.auth.mode}`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const storage = ctx.config.storage.driver === 'postgres' ? 'PostgreSQL (shared with other replicas)' : 'SQLite';
+  lines.push(`  storage: ${storage}`);
+  return lines;
 }
