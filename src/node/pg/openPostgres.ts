@@ -36,10 +36,16 @@ function clientConfig(url: string): pg.ClientConfig {
   return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'openclaw-gateway' };
 }
 
-/** pg emits an 'error' on idle clients when the server goes; unhandled it would end the process. */
+/**
+ * pg emits 'error' on a client whose server goes away: on the pool for idle clients, on the client
+ * itself when checked out (a session lock is, for a whole run). Unhandled, either would end the
+ * process; both mark the server down instead, and the next query on that client fails as usual.
+ */
 function pool(url: string, max: number, health: () => PostgresHealth | undefined): pg.Pool {
   const p = new pg.Pool({ ...clientConfig(url), max, idleTimeoutMillis: 30_000 });
-  p.on('error', (err) => health()?.markDown(err));
+  const markDown = (err: Error): void => health()?.markDown(err);
+  p.on('error', markDown);
+  p.on('connect', (client) => client.on('error', markDown));
   return p;
 }
 
