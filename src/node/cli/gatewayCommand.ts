@@ -97,6 +97,8 @@ async function runGateway(opts: {
     // A worker whose primary is gone stops too, rather than serve on unsupervised.
     if (workerRole) process.once('disconnect', () => stop('SIGTERM'));
   });
+  // The IPC channel to the primary would keep a stopped worker alive.
+  if (workerRole && process.connected) process.disconnect();
   return 0;
 }
 
