@@ -5,15 +5,21 @@ import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import type { SharedRuns } from './agent/sharedRuns.js';
+import type { ModelRegistry } from './providers/types.js';
 import type { SessionStore } from './sessions/store.js';
 
 /** Everything a transport needs, built once at startup. */
 export interface GatewayContext {
   config: GatewayConfig;
   auth: ResolvedAuth;
+  /** Failed-auth limiter per address. */
   limiter: FailedAuthLimiter;
+  /** Failed-auth limiter per browser origin and address; never exempts loopback. */
+  browserLimiter: FailedAuthLimiter;
   agents: AgentRegistry;
   runtime: AgentRuntime;
+  /** Provider models by `provider/model` ref (embeddings call them outside a run). */
+  models: ModelRegistry;
   store: SessionStore;
   /** Keyed runs of every replica (PostgreSQL); undefined when this process is the only one. */
   sharedRuns?: SharedRuns;

@@ -11,6 +11,7 @@ import { openSqliteSessionStore } from './sessions/sqliteStore.js';
 export interface GatewayStorage {
   store: SessionStore;
   limiter: FailedAuthLimiter;
+  browserLimiter: FailedAuthLimiter;
   /** Present with PostgreSQL only: the in-process queue and run registry need no help alone. */
   sharedLocks?: SharedSessionLocks;
   watchRuns?: (runtime: AgentRuntime) => SharedRuns;
@@ -23,7 +24,12 @@ export async function openGatewayStorage(
   log: Logger,
 ): Promise<GatewayStorage> {
   if (config.storage.driver === 'sqlite') {
-    return { store: openSqliteSessionStore(stateDir), limiter: new AuthRateLimiter(config.gateway.auth.rateLimit) };
+    const rateLimit = config.gateway.auth.rateLimit;
+    return {
+      store: openSqliteSessionStore(stateDir),
+      limiter: new AuthRateLimiter(rateLimit),
+      browserLimiter: new AuthRateLimiter({ ...rateLimit, exemptLoopback: false }),
+    };
   }
   // Loaded only when configured: the embedded gateway never loads pg.
   const { openPostgres } = await import('./pg/openPostgres.js');

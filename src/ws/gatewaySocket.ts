@@ -5,14 +5,14 @@ import { gatewayHub } from './gatewayHub.js';
 
 /**
  * The OpenClaw gateway protocol for one upgraded socket, as Hono WebSocket handlers.
- * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress }))`.
+ * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress, origin }))`.
  */
-export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string }): WSEvents {
+export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string; origin?: string }): WSEvents {
   const hub = gatewayHub(ctx);
   let connection: GatewayConnection | undefined;
   return {
     onOpen(_evt, ws) {
-      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress);
+      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, peer.origin);
       connection.open();
     },
     onMessage(evt, _ws) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/agent/messages.js';
+import type { ChatMessage } from '../../src/messages.js';
 import type { Logger } from '../../src/log.js';
 import { PostgresHealth } from '../../src/node/pg/postgresHealth.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from '../../src/node/pg/postgresMigrations.js';

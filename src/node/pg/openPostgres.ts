@@ -27,6 +27,7 @@ export interface PostgresState {
   store: PostgresSessionStore;
   sharedLocks: SharedSessionLocks;
   limiter: PostgresAuthLimiter;
+  browserLimiter: PostgresAuthLimiter;
   /** Starts recording this replica's keyed runs and answering other replicas' aborts. */
   watchRuns(runtime: AgentRuntime): SharedRuns;
   close(): Promise<void>;
@@ -64,7 +65,15 @@ export async function openPostgres(options: {
   const locks = pool(url, Math.max(1, options.storage.maxConnections - QUERY_CONNECTIONS - 1), () => health);
   health = new PostgresHealth(queries, log, where);
   const listener = new PostgresListener(clientConfig(url), randomInt(1, 2 ** 31 - 1), health, log);
-  const limiter = new PostgresAuthLimiter(queries, health, listener, options.rateLimit, log);
+  const limiter = new PostgresAuthLimiter(queries, health, listener, options.rateLimit, log, 'gateway');
+  const browserLimiter = new PostgresAuthLimiter(
+    queries,
+    health,
+    listener,
+    { ...options.rateLimit, exemptLoopback: false },
+    log,
+    'browser',
+  );
   let closed = false;
   const closeAll = async (): Promise<void> => {
     if (closed) return;
@@ -82,6 +91,7 @@ export async function openPostgres(options: {
     }
     await listener.start();
     await limiter.load();
+    await browserLimiter.load();
   } catch (err) {
     await closeAll();
     throw new PostgresStartError(`cannot use PostgreSQL at ${where}: ${errorText(err)}`);
@@ -91,6 +101,7 @@ export async function openPostgres(options: {
     store: new PostgresSessionStore(queries, health, Date.now, closeAll),
     sharedLocks: new PostgresSessionLocks(locks, health),
     limiter,
+    browserLimiter,
     watchRuns(runtime) {
       runs ??= new PostgresRuns(queries, health!, listener, runtime, log);
       return runs;

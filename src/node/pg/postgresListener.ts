@@ -26,7 +26,7 @@ export type NotificationHandler = (payload: string) => void;
  * whatever they may have missed.
  */
 export class PostgresListener {
-  readonly #handlers = new Map<string, NotificationHandler>();
+  readonly #handlers = new Map<string, Set<NotificationHandler>>();
   readonly #onReconnect = new Set<() => void>();
   #client: pg.Client | undefined;
   #closed = false;
@@ -41,7 +41,9 @@ export class PostgresListener {
   ) {}
 
   on(channel: Channel, handler: NotificationHandler): void {
-    this.#handlers.set(channel, handler);
+    let handlers = this.#handlers.get(channel);
+    if (handlers === undefined) this.#handlers.set(channel, (handlers = new Set()));
+    handlers.add(handler);
   }
 
   onReconnect(handler: () => void): void {
@@ -54,12 +56,13 @@ export class PostgresListener {
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client, new Error('Connection terminated')));
     client.on('notification', (n) => {
-      const handler = this.#handlers.get(n.channel);
-      if (handler === undefined || n.payload === undefined) return;
-      try {
-        handler(n.payload);
-      } catch (err) {
-        this.log.log('warn', 'notification handler failed', { channel: n.channel, error: String(err) });
+      if (n.payload === undefined) return;
+      for (const handler of this.#handlers.get(n.channel) ?? []) {
+        try {
+          handler(n.payload);
+        } catch (err) {
+          this.log.log('warn', 'notification handler failed', { channel: n.channel, error: String(err) });
+        }
       }
     });
     await client.connect();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { ChatMessage, Usage } from '../../agent/messages.js';
+import type { ChatMessage, Usage } from '../../messages.js';
 import type { ListOptions, SessionRecord, SessionStore, StoredSession } from '../../sessions/store.js';
 import type { PostgresHealth } from './postgresHealth.js';
 
