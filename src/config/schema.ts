@@ -130,6 +130,22 @@ export const hostEntrySchema = z
 
 const originListSchema = z.strictObject({ allowedOrigins: z.array(originEntrySchema).default([]) }).prefault({});
 
+/** OpenClaw's `gateway.controlUi` keys that this gateway acts on. */
+export const controlUiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** URL path the page is served under; the WebSocket stays on `/`. */
+    basePath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, 'expected a URL path starting with "/"')
+      .default('/'),
+    /** Folder holding a built Control UI (index.html, assets/); the package's own build when unset. */
+    root: z.string().min(1).optional(),
+    /** Origins besides the gateway's own that may open the WebSocket. */
+    allowedOrigins: z.array(originEntrySchema).default([]),
+  })
+  .prefault({});
+
 export const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
@@ -141,8 +157,6 @@ export const gatewaySchema = z
     /** Processes serving the one port (node:cluster); more than 1 needs `storage.driver: "postgres"`. */
     workers: positiveInt.max(256).default(1),
     auth: authSchema,
-    /** Origins besides the gateway's own that may open the WebSocket (OpenClaw's key). */
-    controlUi: originListSchema,
     http: z
       .strictObject({
         endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema, responses: responsesSchema }).prefault({}),
@@ -151,6 +165,8 @@ export const gatewaySchema = z
       })
       .prefault({}),
     ws: wsSchema,
+    /** The Control UI page and who may open the WebSocket from a browser (OpenClaw's keys). */
+    controlUi: controlUiSchema,
   })
   .prefault({});
 
@@ -247,5 +263,6 @@ export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type AgentEntry = z.output<typeof agentEntrySchema>;
 export type ModelRef = z.output<typeof modelRefSchema>;
+export type ControlUiConfig = z.output<typeof controlUiSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
 export type StorageConfig = z.output<typeof storageSchema>;

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
+import { mountControlUi } from './controlUi.js';
 import { browserAccess } from './browserAccess.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
@@ -30,6 +31,8 @@ export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   );
 
   app.route('/', healthRoutes(ctx));
+  const { controlUi } = ctx.config.gateway;
+  if (controlUi.enabled && edge.controlUiFiles) mountControlUi(app, controlUi.basePath, edge.controlUiFiles);
   if (edge.websocket) app.get('/', edge.websocket);
 
   if (openAiEnabled) {

@@ -18,6 +18,7 @@ import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
 import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
+import { controlUiFiles } from './controlUiFiles.js';
 import { readIncomingBody } from './incomingBody.js';
 import { localAddresses } from './localAddresses.js';
 
@@ -104,6 +105,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     sse: directSse.streamer,
     requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
+    controlUiFiles: controlUiFiles(config.gateway.controlUi),
     localAddresses: localAddresses(),
   });
   // An HTTP/1 server: the bindings are always node:http's.

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AuthConfigError, resolveAuth } from '../../auth/resolve.js';
 import { LOCAL_ECHO_MODEL } from '../../agent/agents.js';
+import { controlUiLink } from '../../http/controlUi.js';
 import { CONFIG_EXIT_CODE, ConfigError, type LoadedConfig, loadConfig } from '../config/load.js';
 import type { RunningGateway } from '../server.js';
 import { stderrLogger } from '../stderrLogger.js';
@@ -134,7 +135,15 @@ function startupLines(running: RunningGateway, configPath: string | undefined): 
     `  responses: ${responses ? `enabled at ${running.url}/v1/responses` : 'disabled (gateway.http.endpoints.responses.enabled)'}`,
     `  default agent: ${ctx.agents.defaultId}, model ${model}${model === LOCAL_ECHO_MODEL ? ' (the built-in echo model: no model provider is configured)' : ''}`,
   ];
+  const ui = ctx.config.gateway.controlUi;
   // The generated token goes to the terminal once, never to the logs on stderr.
+  const generated = ctx.auth.mode === 'token' && ctx.auth.generated ? ctx.auth.secret : undefined;
+  // A configured token is the operator's to paste; a generated one is already on this screen, so the link carries it.
+  lines.splice(
+    1,
+    0,
+    `  control ui: ${ui.enabled ? controlUiLink(running.url, ui.basePath, generated) : 'disabled (gateway.controlUi.enabled)'}`,
+  );
   if (ctx.auth.mode === 'token' && ctx.auth.generated) {
     lines.push(`  auth: token, generated for this run: ${ctx.auth.secret}`);
   } else {

@@ -57,6 +57,22 @@ export async function healthSnapshot(ctx: GatewayContext): Promise<HealthSnapsho
 
 const noParams = z.object({}).optional();
 
+/** `status` result. */
+export interface StatusResult {
+  version: string;
+  startedAt: number;
+  uptimeMs: number;
+  ready: boolean;
+  shuttingDown: boolean;
+  gateway: { port: number; bind: string; authMode: string };
+  /** Connected WebSocket clients. */
+  connections: number;
+  defaultAgentId: string;
+  agents: string[];
+  activeRuns: { runId: string; sessionKey: string; agentId: string; startedAt: number }[];
+  sessions: { count: number };
+}
+
 export const healthMethod = defineMethod({
   name: 'health',
   scope: 'read',
@@ -68,7 +84,7 @@ export const statusMethod = defineMethod({
   name: 'status',
   scope: 'read',
   params: noParams,
-  async handle(_params, { ctx, hub }) {
+  async handle(_params, { ctx, hub }): Promise<StatusResult> {
     const sessions = await ctx.store.list();
     const now = Date.now();
     return {
