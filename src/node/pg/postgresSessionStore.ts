@@ -18,8 +18,9 @@ interface SessionRow {
 
 /**
  * SessionStore on a PostgreSQL pool, the same shape as the SQLite one: one transaction per
- * turn, so a replica dying mid-turn leaves only complete turns. Serialising turns on one key
- * is the shared locks' job, not this store's; the row lock here only keeps counters exact.
+ * turn (a single statement, one round trip), so a replica dying mid-turn leaves only complete
+ * turns. Serialising turns on one key is the shared locks' job, not this store's; the row lock
+ * the upsert takes only keeps counters and message numbers exact.
  */
 export class PostgresSessionStore implements SessionStore {
   constructor(
@@ -31,60 +32,60 @@ export class PostgresSessionStore implements SessionStore {
   ) {}
 
   async load(key: string): Promise<StoredSession | null> {
-    return this.#transaction(async (c) => {
-      const { rows } = await c.query<SessionRow>('SELECT * FROM sessions WHERE key = $1', [key]);
-      const row = rows[0];
-      if (row === undefined) return null;
-      const messages = await c.query<{ payload: string }>(
-        'SELECT payload FROM messages WHERE session_id = $1 ORDER BY seq',
-        [row.session_id],
-      );
-      return { session: toRecord(row), messages: messages.rows.map((m) => JSON.parse(m.payload) as ChatMessage) };
-    }, 'REPEATABLE READ READ ONLY');
+    // One statement, so the record and the transcript come from one snapshot, in one round trip.
+    const { rows } = await this.#query<SessionRow & { payloads: string[] | null }>(
+      `SELECT s.*, (SELECT array_agg(m.payload ORDER BY m.seq) FROM messages m WHERE m.session_id = s.session_id) AS payloads
+       FROM sessions s WHERE s.key = $1`,
+      [key],
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
+    return { session: toRecord(row), messages: (row.payloads ?? []).map((p) => JSON.parse(p) as ChatMessage) };
   }
 
   async appendTurn(key: string, agentId: string, messages: ChatMessage[], usage: Usage): Promise<SessionRecord> {
-    const payloads = messages.map((m) => JSON.stringify(m));
-    return this.#transaction(async (c) => {
-      const now = this.now();
-      await c.query(
-        `INSERT INTO sessions (key, agent_id, session_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-         ON CONFLICT (key) DO NOTHING`,
-        [key, agentId, randomUUID(), now],
-      );
-      const { rows } = await c.query<SessionRow>('SELECT * FROM sessions WHERE key = $1 FOR UPDATE', [key]);
-      const row = rows[0]!;
-      if (payloads.length > 0) {
-        await c.query(
-          `INSERT INTO messages (session_id, seq, role, payload)
-           SELECT $1, $2 + n - 1, role, payload FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(role, payload, n)`,
-          [row.session_id, row.message_count, messages.map((m) => m.role), payloads],
-        );
-      }
-      const updated = await c.query<SessionRow>(
-        `UPDATE sessions SET updated_at = $1, input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,
-           cached_tokens = cached_tokens + $4, message_count = message_count + $5
-         WHERE key = $6 RETURNING *`,
-        [now, usage.promptTokens, usage.completionTokens, usage.cachedTokens, messages.length, key],
-      );
-      return toRecord(updated.rows[0]!);
-    });
+    // One statement is one transaction: the session row (created or locked and counted up) and
+    // the turn's messages, numbered after the ones already there, commit together or not at all.
+    const { rows } = await this.#query<SessionRow>(
+      `WITH s AS (
+         INSERT INTO sessions AS cur (key, agent_id, session_id, created_at, updated_at,
+                                      input_tokens, output_tokens, cached_tokens, message_count)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)
+         ON CONFLICT (key) DO UPDATE SET updated_at = $4,
+           input_tokens = cur.input_tokens + $5, output_tokens = cur.output_tokens + $6,
+           cached_tokens = cur.cached_tokens + $7, message_count = cur.message_count + $8
+         RETURNING *),
+       m AS (
+         INSERT INTO messages (session_id, seq, role, payload)
+         SELECT s.session_id, s.message_count - $8 + t.n - 1, t.role, t.payload
+         FROM s, unnest($9::text[], $10::text[]) WITH ORDINALITY AS t(role, payload, n))
+       SELECT * FROM s`,
+      [
+        key,
+        agentId,
+        randomUUID(),
+        this.now(),
+        usage.promptTokens,
+        usage.completionTokens,
+        usage.cachedTokens,
+        messages.length,
+        messages.map((m) => m.role),
+        messages.map((m) => JSON.stringify(m)),
+      ],
+    );
+    return toRecord(rows[0]!);
   }
 
   async list(options: ListOptions = {}): Promise<SessionRecord[]> {
     const limit = options.limit === undefined ? null : Math.max(0, Math.floor(options.limit));
-    try {
-      const { rows } =
-        options.agentId === undefined
-          ? await this.pool.query<SessionRow>('SELECT * FROM sessions ORDER BY updated_at DESC, key LIMIT $1', [limit])
-          : await this.pool.query<SessionRow>(
-              'SELECT * FROM sessions WHERE agent_id = $1 ORDER BY updated_at DESC, key LIMIT $2',
-              [options.agentId, limit],
-            );
-      return rows.map(toRecord);
-    } catch (err) {
-      throw this.health.failure(err);
-    }
+    const { rows } =
+      options.agentId === undefined
+        ? await this.#query<SessionRow>('SELECT * FROM sessions ORDER BY updated_at DESC, key LIMIT $1', [limit])
+        : await this.#query<SessionRow>(
+            'SELECT * FROM sessions WHERE agent_id = $1 ORDER BY updated_at DESC, key LIMIT $2',
+            [options.agentId, limit],
+          );
+    return rows.map(toRecord);
   }
 
   async reset(key: string): Promise<boolean> {
@@ -121,7 +122,15 @@ export class PostgresSessionStore implements SessionStore {
     await this.onClose();
   }
 
-  async #transaction<T>(work: (c: pg.PoolClient) => Promise<T>, mode = ''): Promise<T> {
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (err) {
+      throw this.health.failure(err);
+    }
+  }
+
+  async #transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -130,7 +139,7 @@ export class PostgresSessionStore implements SessionStore {
     }
     let broken: unknown;
     try {
-      await client.query(mode === '' ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${mode}`);
+      await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
