@@ -41,8 +41,8 @@ export class PostgresListener {
   ) {}
 
   on(channel: Channel, handler: NotificationHandler): void {
-    let handlers = this.#handlers.get(channel);
-    if (handlers === undefined) this.#handlers.set(channel, (handlers = new Set()));
+    const handlers = this.#handlers.get(channel) ?? new Set<NotificationHandler>();
+    this.#handlers.set(channel, handlers);
     handlers.add(handler);
   }
 
