@@ -49,7 +49,13 @@ export class StartupError extends Error {
 export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['bind']): string {
   switch (bind) {
     case 'loopback':
+    // OpenClaw's `auto` prefers loopback; without Tailscale discovery here that is all it can mean.
+    case 'auto':
       return '127.0.0.1';
+    case 'tailnet':
+      throw new StartupError(
+        'gateway.bind "tailnet" needs Tailscale, which this gateway does not serve; use "lan" or "custom"',
+      );
     case 'lan':
       return '0.0.0.0';
     case 'custom':

@@ -14,7 +14,17 @@ export function resolveAgentId(agents: AgentRegistry, model: string | undefined,
   const fromHeader = header?.trim();
   if (fromHeader) return known(agents, normalizeAgentId(fromHeader));
   const m = (model ?? 'openclaw').trim().toLowerCase();
-  if (m === 'openclaw' || m === 'openclaw/default') return agents.defaultId;
+  if (m === 'openclaw' || m === 'openclaw/default') {
+    if (agents.selectionRequired) {
+      throw openAiException({
+        kind: 'invalid_request',
+        param: 'model',
+        code: 'agent_selection_required',
+        message: `Several agents are configured and none is the default: name one with model "openclaw/<agentId>" or the x-openclaw-agent-id header. Agents: ${agents.list.map((a) => a.id).join(', ')}.`,
+      });
+    }
+    return agents.defaultId;
+  }
   const match = /^(?:openclaw[:/]|agent:)(.+)$/.exec(m);
   if (match?.[1] && isValidAgentId(match[1])) return known(agents, match[1]);
   throw unknownModel(agents, model ?? '');
@@ -26,7 +36,10 @@ function known(agents: AgentRegistry, id: string): string {
 }
 
 function unknownModel(agents: AgentRegistry, asked: string) {
-  const valid = ['openclaw', 'openclaw/default', ...agents.list.map((a) => `openclaw/${a.id}`)];
+  const valid = [
+    ...(agents.selectionRequired ? [] : ['openclaw', 'openclaw/default']),
+    ...agents.list.map((a) => `openclaw/${a.id}`),
+  ];
   return openAiException({
     kind: 'not_found',
     code: 'model_not_found',
