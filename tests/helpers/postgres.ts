@@ -27,6 +27,15 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     url: url.toString(),
     name,
     drop: async () => {
+      // Connections still closing (a pool just ended, a gateway stopping) are given a moment, so FORCE
+      // only ever cuts what was left open, never a client in the middle of saying goodbye.
+      for (let i = 0; i < 40; i++) {
+        const { rows } = await adminQuery(base, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+          name,
+        ]);
+        if (rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
