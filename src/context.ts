@@ -4,6 +4,7 @@ import type { AuthRateLimiter } from './auth/rateLimiter.js';
 import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { Logger } from './log.js';
+import type { GatewayMetrics } from './metrics/gatewayMetrics.js';
 import type { SessionStore } from './sessions/store.js';
 
 /** Everything a transport needs, built once at startup. */
@@ -15,6 +16,8 @@ export interface GatewayContext {
   runtime: AgentRuntime;
   store: SessionStore;
   log: Logger;
+  /** Live figures every transport records into; `/metrics` and WS `status` read them. */
+  metrics: GatewayMetrics;
   version: string;
   startedAt: number;
   /** True once the listener is up; /readyz reports it. */

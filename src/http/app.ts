@@ -8,9 +8,11 @@ import type { AppEnv } from './env.js';
 import { healthRoutes } from './health.js';
 import { errorResponse, type OpenAiError } from './openai/errors.js';
 import { openAiRoutes } from './openai/routes.js';
-import { requestLog } from './requestLog.js';
+import { metricsRoutes, type MetricsExporter } from './metricsRoute.js';
+import { requestLogger } from './requestLog.js';
+import { requestObserver } from './requestObserver.js';
 import { securityHeaders } from './securityHeaders.js';
-import type { SseStreamer } from './sseStream.js';
+import { countedSseStreamer, honoSseStreamer, type SseStreamer } from './sseStream.js';
 import type { BodyReader } from './bufferedBody.js';
 
 export interface EdgeHooks {
@@ -24,45 +26,53 @@ export interface EdgeHooks {
   requestSignal?: (c: Context) => AbortSignal;
   /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
   readBody?: BodyReader;
+  /** Prometheus exposition for `GET /metrics`; no such route when unset. */
+  metrics?: MetricsExporter;
 }
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */
 export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const chatEnabled = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+  const logRequests = ctx.log.verbose || ctx.config.gateway.logging.requests;
+  const auth = gatewayAuth({
+    auth: ctx.auth,
+    limiter: ctx.limiter,
+    clientIp: edge.clientIp,
+    onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
+    onLocked: (retryAfterMs) =>
+      errorResponse({
+        kind: 'rate_limited',
+        code: 'auth_rate_limited',
+        retryAfterMs,
+        message: 'Too many failed authentication attempts. Please try again later.',
+      }),
+  });
+  const sse = countedSseStreamer(edge.sse ?? honoSseStreamer, ctx.metrics);
 
-  app.use(requestId({ headerName: 'x-request-id' }), securityHeaders());
-  if (ctx.log.verbose) app.use(requestLog(ctx.log));
+  app.use(
+    requestObserver(ctx.metrics, logRequests ? requestLogger(ctx.log) : undefined),
+    requestId({ headerName: 'x-request-id' }),
+    securityHeaders(),
+  );
 
   app.route('/', healthRoutes(ctx));
   if (edge.websocket) app.get('/', edge.websocket);
+  const { metrics } = ctx.config.gateway;
+  if (metrics.enabled && edge.metrics) app.route('/', metricsRoutes(edge.metrics, metrics.public ? undefined : auth));
 
   if (chatEnabled) {
     app.use('/v1/*', apiCors());
-    app.use(
-      '/v1/*',
-      gatewayAuth({
-        auth: ctx.auth,
-        limiter: ctx.limiter,
-        clientIp: edge.clientIp,
-        onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
-        onLocked: (retryAfterMs) =>
-          errorResponse({
-            kind: 'rate_limited',
-            code: 'auth_rate_limited',
-            retryAfterMs,
-            message: 'Too many failed authentication attempts. Please try again later.',
-          }),
-      }),
-    );
-    app.route('/v1', openAiRoutes(ctx, edge));
+    app.use('/v1/*', auth);
+    app.route('/v1', openAiRoutes(ctx, { ...edge, sse }));
   }
 
-  app.notFound((c) =>
-    isOpenAiPath(c.req.path)
+  app.notFound((c) => {
+    c.set('unmatched', true);
+    return isOpenAiPath(c.req.path)
       ? errorResponse({ kind: 'not_found', message: `Unknown request URL: ${c.req.method} ${c.req.path}.` })
-      : c.text('Not Found', 404),
-  );
+      : c.text('Not Found', 404);
+  });
 
   app.onError((err, c) => {
     let res: Response;

@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { createApp } from '../http/app.js';
+import type { MetricsExporter } from '../http/metricsRoute.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
@@ -90,12 +91,19 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip }))(c, next);
   };
   const directSse = createDirectSse();
+  // prom-client loads with the first scrape, not at start-up; its process collectors start then.
+  let exporter: Promise<MetricsExporter> | undefined;
+  const metrics: MetricsExporter = async () => {
+    exporter ??= import('./prometheusExporter.js').then((m) => m.createPrometheusExporter(ctx));
+    return (await exporter)();
+  };
   const app = createApp(ctx, {
     clientIp,
     websocket,
     sse: directSse.streamer,
     requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
+    metrics,
   });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {

@@ -34,12 +34,16 @@ function unknownModel(agents: AgentRegistry, asked: string) {
   });
 }
 
-/** Contract point 5: explicit key as is; else `user`-derived; else a fresh stateless key. */
+/**
+ * Contract point 5: explicit key as is; else `user`-derived; else, given Open WebUI's chat id,
+ * one session per chat; else a fresh stateless key.
+ */
 export function resolveSessionKey(
   agentId: string,
   header: string | undefined,
   user: unknown,
   newId: () => string,
+  chatId?: string,
 ): AgentTarget {
   const explicit = header?.trim();
   if (explicit) {
@@ -56,5 +60,10 @@ export function resolveSessionKey(
   if (typeof user === 'string' && user.trim() !== '') {
     return { agentId, sessionKey: `agent:${agentId}:openai-user:${user.trim().toLowerCase()}`, stateless: false };
   }
+  if (chatId !== undefined) return { agentId, sessionKey: `agent:${agentId}:openwebui:${chatId}`, stateless: false };
+  return statelessTarget(agentId, newId);
+}
+
+export function statelessTarget(agentId: string, newId: () => string): AgentTarget {
   return { agentId, sessionKey: `agent:${agentId}:openai:${newId()}`, stateless: true };
 }

@@ -9,12 +9,13 @@ import type { EdgeHooks } from '../app.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { honoSseStreamer } from '../sseStream.js';
-import { resolveAgentId, resolveSessionKey } from './agentTarget.js';
+import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
 import { chatCompletionRequestSchema, paramOf, type ChatCompletionRequest } from './requestSchema.js';
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
+import { openWebUiChatId, taskPromptMatcher } from './openWebUi.js';
 
 const newId = () => crypto.randomUUID().replaceAll('-', '');
 
@@ -29,6 +30,8 @@ export function chatCompletionsRoutes(
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
   const streamEvents = edge.sse ?? honoSseStreamer;
   const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
+  const isTaskPrompt = taskPromptMatcher(settings.openWebUi.taskPatterns);
+  const sessionPerChat = settings.openWebUi.sessionPerChat;
 
   return new Hono<AppEnv>()
     .post(
@@ -59,7 +62,17 @@ export function chatCompletionsRoutes(
           body.model,
           c.req.header('x-openclaw-agent-id') ?? c.req.header('x-openclaw-agent'),
         );
-        const target = resolveSessionKey(agentId, c.req.header('x-openclaw-session-key'), body.user, newId);
+        // A housekeeping prompt is one plain model call on a throwaway key: the user's session never sees it.
+        const plain = isTaskPrompt(body.messages);
+        const target = plain
+          ? statelessTarget(agentId, newId)
+          : resolveSessionKey(
+              agentId,
+              c.req.header('x-openclaw-session-key'),
+              body.user,
+              newId,
+              sessionPerChat ? openWebUiChatId(c.req.header('x-openwebui-chat-id')) : undefined,
+            );
         const { messages, extraSystemPrompt } = toRunMessages(body.messages, settings.images);
         const runId = `chatcmpl-${newId()}`;
         const model = body.model ?? 'openclaw';
@@ -70,12 +83,15 @@ export function chatCompletionsRoutes(
           runId,
           messages,
           extraSystemPrompt,
-          clientTools: body.tools?.map((t) => ({
-            name: t.function.name,
-            description: t.function.description,
-            parameters: t.function.parameters,
-          })),
-          toolChoice: toolChoiceOf(body.tool_choice),
+          plain,
+          clientTools: plain
+            ? undefined
+            : body.tools?.map((t) => ({
+                name: t.function.name,
+                description: t.function.description,
+                parameters: t.function.parameters,
+              })),
+          toolChoice: plain ? undefined : toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
           signal: requestSignal(c),
         };
@@ -87,9 +103,14 @@ export function chatCompletionsRoutes(
           throw err;
         }
 
-        if (body.stream !== true) {
+        const stream = body.stream === true;
+        c.set('run', { agentId: handle.agentId, model, stream, result: handle.result });
+
+        if (!stream) {
           const result = await handle.result;
+          c.set('providerMs', result.providerMs);
           if (result.error) return errorResponse(httpErrorOf(result.error));
+          c.header('server-timing', serverTiming(c.get('startedAt'), result.providerMs));
           return c.json(completionOf(result, runId, created, model));
         }
 
@@ -98,8 +119,10 @@ export function chatCompletionsRoutes(
           created,
           model,
           includeUsage: body.stream_options?.include_usage === true,
+          toolProgress: settings.toolProgress,
         });
         c.header('x-accel-buffering', 'no');
+        c.header('server-timing', serverTiming(c.get('startedAt')));
         return streamEvents(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
           await stream.data(adapter.start());
@@ -126,6 +149,16 @@ export function chatCompletionsRoutes(
       },
     )
     .all('/', () => errorResponse({ kind: 'method_not_allowed', allow: 'POST' }));
+}
+
+/**
+ * The gateway's own time so far and, once the run is over, the provider's: a stream sends only
+ * its time to headers, as the model has not been called yet.
+ */
+function serverTiming(startedAt: number | undefined, providerMs?: number): string {
+  const total = startedAt === undefined ? 0 : performance.now() - startedAt;
+  if (providerMs === undefined) return `gw;dur=${total.toFixed(2)}`;
+  return `gw;dur=${Math.max(0, total - providerMs).toFixed(2)}, provider;dur=${providerMs.toFixed(1)}`;
 }
 
 function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {

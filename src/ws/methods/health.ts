@@ -57,6 +57,21 @@ export async function healthSnapshot(ctx: GatewayContext): Promise<HealthSnapsho
 
 const noParams = z.object({}).optional();
 
+/** The figures a dashboard charts over time; the same numbers `/metrics` exposes. */
+export function liveFigures(ctx: GatewayContext) {
+  const runs = ctx.runtime.counts();
+  const m = ctx.metrics;
+  return {
+    requestsPerMinute: m.requestsPerMinute(performance.now()),
+    activeRuns: runs.active,
+    queuedRuns: runs.queued,
+    wsClients: m.wsConnections,
+    sseStreams: m.sseStreams,
+    authFailures: m.authFailures,
+    authLockouts: m.authLockouts,
+  };
+}
+
 export const healthMethod = defineMethod({
   name: 'health',
   scope: 'read',
@@ -83,6 +98,7 @@ export const statusMethod = defineMethod({
       agents: ctx.agents.list.map((a) => a.id),
       activeRuns: [...ctx.runtime.activeRuns()],
       sessions: { count: sessions.length },
+      load: liveFigures(ctx),
     };
   },
 });
