@@ -195,3 +195,50 @@ function parseServerTiming(header: string | null): Map<string, number> {
   }
   return out;
 }
+
+describe('request log', () => {
+  it('writes one line per request with ids, route, agent, tokens and timings, and no secret or content', async () => {
+    const logged = await startTestGateway(
+      chatConfig(withFakeProvider(provider.url, { gateway: { logging: { requests: true } } })),
+    );
+    try {
+      const send = (stream: boolean) =>
+        logged.request('/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-openclaw-session-key': 'secret-session-77' },
+          body: JSON.stringify({ model: 'openclaw', stream, messages: [{ role: 'user', content: 'private words' }] }),
+        });
+      const plain = await send(false);
+      await plain.text();
+      const streamed = await send(true);
+      await streamed.text();
+      await expect.poll(() => logged.logs.filter((l) => l.msg === 'request').length).toBe(2);
+      const lines = logged.logs.filter((l) => l.msg === 'request').map((l) => l.fields!);
+      for (const [line, res, stream] of [
+        [lines[0]!, plain, false],
+        [lines[1]!, streamed, true],
+      ] as const) {
+        expect(line).toMatchObject({
+          requestId: res.headers.get('x-request-id'),
+          route: '/v1/chat/completions',
+          status: 200,
+          agent: 'main',
+          model: 'openclaw',
+          providerModel: 'fake/m',
+          stream,
+          outcome: 'stop',
+        });
+        expect(line.tokensIn).toBeGreaterThan(0);
+        expect(line.tokensOut).toBe(4);
+        expect(line.providerMs).toBeGreaterThanOrEqual(80);
+        expect(line.gatewayMs).toBeGreaterThan(0);
+      }
+      const all = JSON.stringify(logged.logs);
+      expect(all).not.toContain('private words');
+      expect(all).not.toContain('secret-session-77');
+      expect(all).not.toContain(logged.token);
+    } finally {
+      await logged.stop();
+    }
+  });
+});

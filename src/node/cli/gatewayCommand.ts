@@ -34,12 +34,12 @@ async function runGateway(opts: {
   config?: string;
   verbose: boolean;
 }): Promise<number | undefined> {
-  const log = stderrLogger(opts.verbose);
   // Loaded here, not at the top, so `--help` and other commands do not pay for the server's imports.
   const { startGateway, StartupError } = await import('../server.js');
   let running: RunningGateway;
   try {
     const loaded = await loadConfig({ configPath: opts.config, env: process.env });
+    const log = stderrLogger(opts.verbose, loaded.config.gateway.logging.requests);
     running = await startGateway({
       config: loaded.config,
       stateDir: loaded.stateDir,
