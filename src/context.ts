@@ -3,6 +3,7 @@ import type { AgentRuntime } from './agent/runtime.js';
 import type { AuthRateLimiter } from './auth/rateLimiter.js';
 import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
+import type { IdempotencyStore } from './http/idempotencyStore.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics/gatewayMetrics.js';
 import type { SessionStore } from './sessions/store.js';
@@ -18,6 +19,8 @@ export interface GatewayContext {
   log: Logger;
   /** Live figures every transport records into; `/metrics` and WS `status` read them. */
   metrics: GatewayMetrics;
+  /** First answers kept for `Idempotency-Key` retries. */
+  idempotency: IdempotencyStore;
   version: string;
   startedAt: number;
   /** True once the listener is up; /readyz reports it. */

@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../log.js';
 import { GatewayMetrics } from '../metrics/gatewayMetrics.js';
+import { MemoryIdempotencyStore } from '../http/idempotencyStore.js';
 import { createModelRegistry } from '../providers/registry.js';
 import { VERSION } from '../version.js';
 import { openSqliteSessionStore } from './sessions/sqliteStore.js';
@@ -73,6 +74,10 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     store,
     log,
     metrics,
+    idempotency: new MemoryIdempotencyStore({
+      ttlMs: config.gateway.http.idempotency.ttlSeconds * 1000,
+      maxEntries: config.gateway.http.idempotency.maxEntries,
+    }),
     version: VERSION,
     startedAt: Date.now(),
     ready: () => ready,

@@ -8,7 +8,7 @@ import type { GatewayContext } from '../../context.js';
 import type { EdgeHooks } from '../app.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
-import { honoSseStreamer } from '../sseStream.js';
+import { honoSseStreamer, type SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
@@ -16,6 +16,7 @@ import { chatCompletionRequestSchema, paramOf, type ChatCompletionRequest } from
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
 import { openWebUiChatId, taskPromptMatcher } from './openWebUi.js';
+import { idempotencyGate } from './idempotentAnswer.js';
 
 const newId = () => crypto.randomUUID().replaceAll('-', '');
 
@@ -78,6 +79,17 @@ export function chatCompletionsRoutes(
         const model = body.model ?? 'openclaw';
         const created = Math.floor(Date.now() / 1000);
 
+        const stream = body.stream === true;
+        const gate = await idempotencyGate(
+          c,
+          ctx.idempotency,
+          async () => [target.stateless ? '' : target.sessionKey, agentId, await c.req.text()],
+          stream,
+          streamEvents,
+        );
+        if ('respond' in gate) return gate.respond;
+        const { recorder } = gate;
+
         const input: RunInput = {
           ...target,
           runId,
@@ -93,25 +105,34 @@ export function chatCompletionsRoutes(
               })),
           toolChoice: plain ? undefined : toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
-          signal: requestSignal(c),
+          // A keyed request outlives its connection: the client's retry picks the answer up.
+          signal: recorder === undefined ? requestSignal(c) : undefined,
         };
         let handle: RunHandle;
         try {
           handle = ctx.runtime.start(input);
         } catch (err) {
-          if (err instanceof RunFailure) return errorResponse(httpErrorOf(err.error));
+          const failed =
+            err instanceof RunFailure ? errorResponse(httpErrorOf(err.error)) : errorResponse({ kind: 'internal' });
+          recorder?.json({ status: failed.status, body: await failed.clone().text(), headers: {} });
+          if (err instanceof RunFailure) return failed;
           throw err;
         }
 
-        const stream = body.stream === true;
         c.set('run', { agentId: handle.agentId, model, stream, result: handle.result });
 
         if (!stream) {
           const result = await handle.result;
           c.set('providerMs', result.providerMs);
-          if (result.error) return errorResponse(httpErrorOf(result.error));
+          if (result.error) {
+            const failed = errorResponse(httpErrorOf(result.error));
+            recorder?.json({ status: failed.status, body: await failed.clone().text(), headers: {} });
+            return failed;
+          }
+          const json = JSON.stringify(completionOf(result, runId, created, model));
+          recorder?.json({ status: 200, body: json, headers: {} });
           c.header('server-timing', serverTiming(c.get('startedAt'), result.providerMs));
-          return c.json(completionOf(result, runId, created, model));
+          return c.body(json, 200, { 'content-type': 'application/json' });
         }
 
         const adapter = createChunkAdapter({
@@ -123,9 +144,13 @@ export function chatCompletionsRoutes(
         });
         c.header('x-accel-buffering', 'no');
         c.header('server-timing', serverTiming(c.get('startedAt')));
+        const send = (sink: SseSink, payload: string): Promise<void> => {
+          recorder?.frame(payload);
+          return sink.data(payload);
+        };
         return streamEvents(c, async (stream) => {
-          stream.onAbort(() => handle.abort('client disconnected'));
-          await stream.data(adapter.start());
+          if (recorder === undefined) stream.onAbort(() => handle.abort('client disconnected'));
+          await send(stream, adapter.start());
           let lastWrite = Date.now();
           const keepalive = setInterval(
             () => {
@@ -138,12 +163,13 @@ export function chatCompletionsRoutes(
           );
           try {
             for await (const event of handle.events) {
-              for (const data of adapter.onEvent(event)) await stream.data(data);
+              for (const data of adapter.onEvent(event)) await send(stream, data);
               lastWrite = Date.now();
             }
-            if (!stream.aborted) await stream.data('[DONE]');
+            if (!stream.aborted || recorder !== undefined) await send(stream, '[DONE]');
           } finally {
             clearInterval(keepalive);
+            recorder?.endStream((await handle.result).error === undefined);
           }
         });
       },
