@@ -12,7 +12,10 @@ import type { SessionStore } from './sessions/store.js';
 export interface GatewayContext {
   config: GatewayConfig;
   auth: ResolvedAuth;
+  /** Failed-auth limiter per address. */
   limiter: AuthRateLimiter;
+  /** Failed-auth limiter per browser origin and address; never exempts loopback. */
+  browserLimiter: AuthRateLimiter;
   agents: AgentRegistry;
   runtime: AgentRuntime;
   store: SessionStore;

@@ -11,11 +11,13 @@ import {
   addUsage,
   ZERO_USAGE,
   type ChatMessage,
+  type FinishReason,
+  newToolCallId,
   type ToolCall,
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from './messages.js';
+} from '../messages.js';
 import {
   DEFAULT_RETRY,
   failureAfterFirstEvent,
@@ -359,7 +361,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       request: Parameters<typeof openModelStream>[2],
       clientNames: Set<string>,
       candidates: readonly ResolvedModel[] = this.plan.models,
-    ): Promise<{ text: string; calls: PendingCall[]; reason: 'stop' | 'length' | 'tool_calls' }> {
+    ): Promise<{ text: string; calls: PendingCall[]; reason: FinishReason }> {
       const started = performance.now();
       let opened: Awaited<ReturnType<typeof openModelStream>>;
       try {
@@ -373,7 +375,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       let text = '';
       const calls: PendingCall[] = [];
       const byIndex = new Map<number, PendingCall>();
-      const handle = (event: ModelEvent): 'stop' | 'length' | 'tool_calls' | undefined => {
+      const handle = (event: ModelEvent): FinishReason | undefined => {
         switch (event.type) {
           case 'text_delta': {
             if (event.delta === '') return undefined;
@@ -385,7 +387,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
           }
           case 'toolcall_start': {
             const call: PendingCall = {
-              id: event.id || `call_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`,
+              id: event.id || newToolCallId(),
               name: event.name,
               args: '',
               client: clientNames.has(event.name),
@@ -511,8 +513,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     },
 
     abortRun(runId, reason) {
-      const run = active.get(runId);
-      return run !== undefined && run.abort({ code: 'aborted', message: reason ?? 'run aborted' });
+      return active.get(runId)?.abort({ code: 'aborted', message: reason ?? 'run aborted' }) === true;
     },
 
     counts: () => ({ active: active.size, queued: admission.waiting }),

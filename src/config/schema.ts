@@ -69,13 +69,54 @@ export const wsSchema = z
   })
   .prefault({});
 
+/**
+ * An origin as a browser sends it in `Origin` (`scheme://host[:port]`, no path), or `*`.
+ * Stored the way browsers serialise it (lowercase, default port dropped) so requests compare as plain strings.
+ */
+export const originEntrySchema = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    if (raw === '*') return raw;
+    const bare = raw.replace(/\/$/, '').toLowerCase();
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/.test(bare)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an origin like "https://app.example:8443" or "*", got "${raw}"`,
+      });
+      return z.NEVER;
+    }
+    // http(s) origins drop their default port, as browsers do; other schemes (chrome-extension://) have no URL origin.
+    return /^https?:/.test(bare) ? new URL(bare).origin : bare;
+  });
+
+/** A host name or IP literal served as `Host` (any port); `.example.com` also matches its subdomains. */
+export const hostEntrySchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((raw, ctx) => {
+    const host = raw.includes(':') && !raw.startsWith('[') ? `[${raw}]` : raw;
+    if (!/^(\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/.test(host)) {
+      ctx.addIssue({ code: 'custom', message: `expected a host name or IP address without port, got "${raw}"` });
+      return z.NEVER;
+    }
+    return host;
+  });
+
+const originListSchema = z.strictObject({ allowedOrigins: z.array(originEntrySchema).default([]) }).prefault({});
+
 export const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
     bind: z.enum(['loopback', 'lan', 'custom']).default('loopback'),
     customBindHost: z.ipv4().optional(),
+    /** `Host` names served besides loopback names (and, bound to LAN, the machine's IP literals). */
+    allowedHosts: z.array(hostEntrySchema).default([]),
     shutdownGraceMs: nonNegativeInt.default(10_000),
     auth: authSchema,
+    /** Origins besides the gateway's own that may open the WebSocket (OpenClaw's key). */
+    controlUi: originListSchema,
     http: z
       .strictObject({
         endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema }).prefault({}),
@@ -83,6 +124,8 @@ export const gatewaySchema = z
         idempotency: z
           .strictObject({ ttlSeconds: positiveInt.default(86_400), maxEntries: positiveInt.default(1000) })
           .prefault({}),
+        /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
+        cors: originListSchema,
       })
       .prefault({}),
     ws: wsSchema,

@@ -69,6 +69,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     config,
     auth,
     limiter: new AuthRateLimiter(config.gateway.auth.rateLimit, Date.now, metrics),
+    browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }, Date.now, metrics),
     agents,
     runtime,
     store,

@@ -5,9 +5,9 @@ import { gatewayHub } from './gatewayHub.js';
 
 /**
  * The OpenClaw gateway protocol for one upgraded socket, as Hono WebSocket handlers.
- * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress }))`.
+ * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress, origin }))`.
  */
-export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string }): WSEvents {
+export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string; origin?: string }): WSEvents {
   const hub = gatewayHub(ctx);
   let connection: GatewayConnection | undefined;
   let counted = false;
@@ -20,7 +20,7 @@ export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: 
     onOpen(_evt, ws) {
       ctx.metrics.wsConnections++;
       counted = true;
-      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress);
+      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, peer.origin);
       connection.open();
     },
     onMessage(evt, _ws) {

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { configSchema, type GatewayConfig } from '../../src/config/schema.js';
 import type { LogLevel, Logger } from '../../src/log.js';
 import { startGateway, type RunningGateway } from '../../src/node/server.js';
+import { ROOT } from './paths.js';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
 export const ENTRY = join(ROOT, 'openclaw.mjs');
 export const TEST_TOKEN = 'test-token-123';
 
@@ -70,6 +70,7 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
     gateway: {
       ...gateway,
       http: {
+        ...(gateway.http as object),
         endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
       },
     },

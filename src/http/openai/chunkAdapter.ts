@@ -1,6 +1,7 @@
 import type { RunEvent, RunResult, StopReason } from '../../agent/events.js';
-import type { Usage } from '../../agent/messages.js';
-import { streamErrorBody } from './errors.js';
+import type { FinishReason, Usage } from '../../messages.js';
+import { streamErrorFrame } from './errors.js';
+import { streamErrorOf } from './runErrors.js';
 
 /**
  * Turns one run's events into the `data:` payloads of an OpenAI chat-completion stream
@@ -43,8 +44,6 @@ export function progressResultLine(result: string, isError: boolean): string {
  * even if every unit is escaped as `\uXXXX` (6 bytes), with room for the envelope.
  */
 export const MAX_DELTA_UNITS = 4096;
-
-export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export function finishReasonOf(stop: StopReason): FinishReason {
   return stop === 'length' || stop === 'tool_calls' ? stop : 'stop';
@@ -119,15 +118,7 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
           return finish(event.result);
         case 'lifecycle.error':
           finished = true;
-          return [
-            JSON.stringify(
-              streamErrorBody(
-                event.error.message,
-                event.error.code === 'provider' ? 'api_error' : 'server_error',
-                runErrorCode(event.error.code),
-              ),
-            ),
-          ];
+          return [streamErrorFrame(streamErrorOf(event.error))];
         case 'tool.result':
           // Only server-side calls have results in the run: a client's call is the client's to answer.
           return options.toolProgress ? [reasoning(progressResultLine(event.result, event.isError))] : [];
@@ -137,8 +128,4 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
       }
     },
   };
-}
-
-function runErrorCode(code: string): string {
-  return code === 'provider' ? 'upstream_error' : code === 'timeout' ? 'agent_timeout' : 'agent_run_failed';
 }

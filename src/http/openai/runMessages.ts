@@ -1,4 +1,4 @@
-import type { ChatMessage, ContentPart, ToolCall } from '../../agent/messages.js';
+import type { ChatMessage, ContentPart, ToolCall } from '../../messages.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { openAiException } from './errors.js';
 import type { RequestMessage } from './requestSchema.js';

@@ -95,5 +95,16 @@ function printStartup(running: RunningGateway, configPath: string | undefined): 
   } else {
     lines.push(`  auth: ${ctx.auth.mode}`);
   }
+  lines.push(`  browser pages: ${browserAccessSummary(ctx.config.gateway)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function browserAccessSummary(gateway: RunningGateway['ctx']['config']['gateway']): string {
+  const cors = gateway.http.cors.allowedOrigins;
+  const socket = gateway.controlUi.allowedOrigins;
+  if (cors.length === 0 && socket.length === 0) return 'same origin only (gateway.http.cors.allowedOrigins)';
+  const parts: string[] = [];
+  if (cors.length > 0) parts.push(`CORS for ${cors.includes('*') ? 'ANY origin ("*")' : cors.join(', ')}`);
+  if (socket.length > 0) parts.push(`WebSocket for ${socket.includes('*') ? 'ANY origin ("*")' : socket.join(', ')}`);
+  return parts.join('; ');
 }
