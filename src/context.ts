@@ -3,7 +3,7 @@ import type { AgentRuntime } from './agent/runtime.js';
 import type { AuthRateLimiter } from './auth/rateLimiter.js';
 import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
-import type { IdempotencyStore } from './http/idempotencyStore.js';
+import type { IdempotencyStore } from './idempotency/answerStore.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics/gatewayMetrics.js';
 import type { SessionStore } from './sessions/store.js';

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../log.js';
 import { GatewayMetrics } from '../metrics/gatewayMetrics.js';
-import { MemoryIdempotencyStore } from '../http/idempotencyStore.js';
+import { MemoryIdempotencyStore } from '../idempotency/answerStore.js';
 import { createModelRegistry } from '../providers/registry.js';
 import { VERSION } from '../version.js';
 import { openSqliteSessionStore } from './sessions/sqliteStore.js';

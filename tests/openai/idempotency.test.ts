@@ -1,6 +1,6 @@
 import OpenAI, { ConflictError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryIdempotencyStore } from '../../src/http/idempotencyStore.js';
+import { MemoryIdempotencyStore } from '../../src/idempotency/answerStore.js';
 import { startFakeOpenAI, type FakeProvider } from '../fixtures/fakeOpenAI.js';
 import { chatConfig, startTestGateway, withFakeProvider, type TestGateway } from '../helpers/gateway.js';
 

@@ -4,7 +4,7 @@ import {
   type IdempotencyStore,
   type RecordedAnswer,
   requestFingerprint,
-} from '../idempotencyStore.js';
+} from '../../idempotency/answerStore.js';
 import type { SseStreamer } from '../sseStream.js';
 import { errorResponse, openAiException } from './errors.js';
 
