@@ -6,6 +6,7 @@ import type { GatewayConfig } from './config/schema.js';
 import type { IdempotencyStore } from './idempotency/answerStore.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics/gatewayMetrics.js';
+import type { ModelRegistry } from './providers/types.js';
 import type { SessionStore } from './sessions/store.js';
 
 /** Everything a transport needs, built once at startup. */
@@ -18,6 +19,8 @@ export interface GatewayContext {
   browserLimiter: AuthRateLimiter;
   agents: AgentRegistry;
   runtime: AgentRuntime;
+  /** Provider models by `provider/model` ref (embeddings call them outside a run). */
+  models: ModelRegistry;
   store: SessionStore;
   log: Logger;
   /** Live figures every transport records into; `/metrics` and WS `status` read them. */

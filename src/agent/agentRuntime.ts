@@ -480,6 +480,14 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     if (typeof choice === 'object' && !names.has(choice.name) && !plan.tools.has(choice.name)) {
       invalid(`tool_choice names an unknown tool "${choice.name}"`, 'tool_choice');
     }
+    // The model's metadata lists its input modalities: a text-only model is never sent an image.
+    const model = plan.models[0];
+    if (model?.input !== undefined && !model.input.includes('image') && hasImage(input.messages)) {
+      invalid(
+        `model ${model.ref} accepts ${model.input.join(', ') || 'no'} input, not images; remove the image parts or use an agent whose model lists "image" in its input`,
+        'messages',
+      );
+    }
   }
 
   return {
@@ -524,6 +532,12 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       }
     },
   };
+}
+
+function hasImage(messages: readonly ChatMessage[]): boolean {
+  return messages.some(
+    (m) => m.role === 'user' && typeof m.content !== 'string' && m.content.some((p) => p.type !== 'text'),
+  );
 }
 
 function invalid(message: string, param: string): never {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
+import { mountControlUi } from './controlUi.js';
 import { browserAccess } from './browserAccess.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
@@ -21,7 +22,8 @@ import type { HttpEdge } from './httpEdge.js';
 export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { gateway } = ctx.config;
-  const chatEnabled = gateway.http.endpoints.chatCompletions.enabled;
+  const { chatCompletions, responses } = gateway.http.endpoints;
+  const openAiEnabled = chatCompletions.enabled || responses.enabled;
   const logRequests = ctx.log.verbose || gateway.logging.requests;
   const auth = gatewayAuth({
     auth: ctx.auth,
@@ -45,11 +47,13 @@ export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   );
 
   app.route('/', healthRoutes(ctx));
+  const { controlUi } = ctx.config.gateway;
+  if (controlUi.enabled && edge.controlUiFiles) mountControlUi(app, controlUi.basePath, edge.controlUiFiles);
   if (edge.websocket) app.get('/', edge.websocket);
   const { metrics } = gateway;
   if (metrics.enabled && edge.metrics) app.route('/', metricsRoutes(edge.metrics, metrics.public ? undefined : auth));
 
-  if (chatEnabled) {
+  if (openAiEnabled) {
     app.use('/v1/*', auth);
     app.route('/v1', openAiRoutes(ctx, { ...edge, sse }));
   }

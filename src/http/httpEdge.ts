@@ -15,6 +15,8 @@ export interface HttpEdge {
   requestSignal?: (c: Context) => AbortSignal;
   /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
   readBody?: BodyReader;
+  /** Serves the built Control UI's files (paths relative to its base path); no page when unset. */
+  controlUiFiles?: MiddlewareHandler;
   /** The machine's IP addresses, served as `Host` when bound to LAN; none when unset. */
   localAddresses?: () => readonly string[];
   /** Prometheus exposition for `GET /metrics`; no such route when unset. */

@@ -72,6 +72,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }, Date.now, metrics),
     agents,
     runtime,
+    models,
     store,
     log,
     metrics,

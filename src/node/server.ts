@@ -19,6 +19,7 @@ import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
 import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
+import { controlUiFiles } from './controlUiFiles.js';
 import { readIncomingBody } from './incomingBody.js';
 import { localAddresses } from './localAddresses.js';
 
@@ -49,7 +50,13 @@ export class StartupError extends Error {
 export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['bind']): string {
   switch (bind) {
     case 'loopback':
+    // OpenClaw's `auto` prefers loopback; without Tailscale discovery here that is all it can mean.
+    case 'auto':
       return '127.0.0.1';
+    case 'tailnet':
+      throw new StartupError(
+        'gateway.bind "tailnet" needs Tailscale, which this gateway does not serve; use "lan" or "custom"',
+      );
     case 'lan':
       return '0.0.0.0';
     case 'custom':
@@ -111,6 +118,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     sse: directSse.streamer,
     requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
+    controlUiFiles: controlUiFiles(config.gateway.controlUi),
     localAddresses: localAddresses(),
     metrics,
   });

@@ -72,6 +72,7 @@ export function chatCompletionsRoutes(
               c.req.header('x-openclaw-session-key'),
               body.user,
               newId,
+              'openai',
               sessionPerChat ? openWebUiChatId(c.req.header('x-openwebui-chat-id')) : undefined,
             );
         const { messages, extraSystemPrompt } = toRunMessages(body.messages, settings.images);

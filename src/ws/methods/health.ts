@@ -72,6 +72,26 @@ export function liveFigures(ctx: GatewayContext) {
   };
 }
 
+export type LiveFigures = ReturnType<typeof liveFigures>;
+
+/** `status` result. */
+export interface StatusResult {
+  version: string;
+  startedAt: number;
+  uptimeMs: number;
+  ready: boolean;
+  shuttingDown: boolean;
+  gateway: { port: number; bind: string; authMode: string };
+  /** Connected WebSocket clients. */
+  connections: number;
+  defaultAgentId: string;
+  agents: string[];
+  activeRuns: { runId: string; sessionKey: string; agentId: string; startedAt: number }[];
+  sessions: { count: number };
+  /** Live figures for charts: requests per minute, runs, clients. */
+  load: LiveFigures;
+}
+
 export const healthMethod = defineMethod({
   name: 'health',
   scope: 'read',
@@ -83,7 +103,7 @@ export const statusMethod = defineMethod({
   name: 'status',
   scope: 'read',
   params: noParams,
-  async handle(_params, { ctx, hub }) {
+  async handle(_params, { ctx, hub }): Promise<StatusResult> {
     const sessions = await ctx.store.list();
     const now = Date.now();
     return {
