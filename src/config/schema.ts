@@ -47,6 +47,16 @@ export const chatCompletionsSchema = z
     keepaliveMs: positiveInt.default(15_000),
     maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
     images: imagesSchema,
+    /** Server-side tool steps stream as `delta.reasoning_content` before the answer. */
+    toolProgress: z.boolean().default(true),
+    openWebUi: z
+      .strictObject({
+        /** `X-OpenWebUI-Chat-Id` keys a request without `user` or session header to one session per chat. */
+        sessionPerChat: z.boolean().default(true),
+        /** Regular expressions for Open WebUI's housekeeping prompts, answered by one plain model call; [] turns it off. */
+        taskPatterns: z.array(z.string()).default(['^### Task:']),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -162,11 +172,19 @@ export const gatewaySchema = z
     http: z
       .strictObject({
         endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema, responses: responsesSchema }).prefault({}),
+        /** `Idempotency-Key`: how long, and how many, first answers are kept for retries. */
+        idempotency: z
+          .strictObject({ ttlSeconds: positiveInt.default(86_400), maxEntries: positiveInt.default(1000) })
+          .prefault({}),
         /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
         cors: originListSchema,
       })
       .prefault({}),
     ws: wsSchema,
+    /** `GET /metrics` (Prometheus): behind the gateway's auth unless `public`. */
+    metrics: z.strictObject({ enabled: z.boolean().default(true), public: z.boolean().default(false) }).prefault({}),
+    /** One JSON line per request on stderr (as `--verbose` does). */
+    logging: z.strictObject({ requests: z.boolean().default(false) }).prefault({}),
     /** The Control UI page and who may open the WebSocket from a browser (OpenClaw's keys). */
     controlUi: controlUiSchema,
   })
@@ -227,6 +245,11 @@ export const agentsSchema = z
         maxConcurrent: positiveInt.default(1024),
         maxQueued: nonNegativeInt.default(4096),
         maxToolSteps: positiveInt.default(8),
+        /** OpenClaw's cheap model for housekeeping calls (Open WebUI task prompts); the agent's model when unset. */
+        utilityModel: z
+          .string()
+          .regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')
+          .optional(),
       })
       .prefault({}),
     list: z.array(agentEntrySchema).default([]),

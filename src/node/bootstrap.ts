@@ -5,6 +5,8 @@ import { resolveAuth } from '../auth/resolve.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../log.js';
+import { GatewayMetrics } from '../metrics/gatewayMetrics.js';
+import { MemoryIdempotencyStore } from '../idempotency/answerStore.js';
 import { createModelRegistry } from '../providers/registry.js';
 import { VERSION } from '../version.js';
 import { openGatewayStorage } from './storage.js';
@@ -48,7 +50,8 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
   const auth = resolveAuth(config, env, generateToken);
   const agents = buildAgentRegistry(config);
   const models = createModelRegistry(config, env, { fetch: providerFetch() });
-  const storage = await openGatewayStorage(config, stateDir, env, log);
+  const metrics = new GatewayMetrics();
+  const storage = await openGatewayStorage(config, stateDir, env, log, metrics);
   const { store } = storage;
   const runtime = createAgentRuntime({
     agents,
@@ -58,6 +61,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     workspace: nodeWorkspaceFiles,
     defaults: config.agents.defaults,
     log,
+    metrics,
   });
   const sharedRuns = storage.watchRuns?.(runtime);
   let ready = false;
@@ -74,6 +78,11 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     store,
     ...(sharedRuns ? { sharedRuns } : {}),
     log,
+    metrics,
+    idempotency: new MemoryIdempotencyStore({
+      ttlMs: config.gateway.http.idempotency.ttlSeconds * 1000,
+      maxEntries: config.gateway.http.idempotency.maxEntries,
+    }),
     version: VERSION,
     startedAt: Date.now(),
     ready: () => ready,

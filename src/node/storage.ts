@@ -4,6 +4,7 @@ import type { SharedRuns } from '../agent/sharedRuns.js';
 import { AuthRateLimiter, type FailedAuthLimiter } from '../auth/rateLimiter.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { AuthMetrics } from '../metrics/gatewayMetrics.js';
 import type { SessionStore } from '../sessions/store.js';
 import { openSqliteSessionStore } from './sessions/sqliteStore.js';
 
@@ -22,18 +23,19 @@ export async function openGatewayStorage(
   stateDir: string,
   env: NodeJS.ProcessEnv,
   log: Logger,
+  metrics: AuthMetrics,
 ): Promise<GatewayStorage> {
   if (config.storage.driver === 'sqlite') {
     const rateLimit = config.gateway.auth.rateLimit;
     return {
       store: openSqliteSessionStore(stateDir),
-      limiter: new AuthRateLimiter(rateLimit),
-      browserLimiter: new AuthRateLimiter({ ...rateLimit, exemptLoopback: false }),
+      limiter: new AuthRateLimiter(rateLimit, Date.now, metrics),
+      browserLimiter: new AuthRateLimiter({ ...rateLimit, exemptLoopback: false }, Date.now, metrics),
     };
   }
   // Loaded only when configured: the embedded gateway never loads pg.
   const { openPostgres } = await import('./pg/openPostgres.js');
-  return openPostgres({ storage: config.storage, env, rateLimit: config.gateway.auth.rateLimit, log });
+  return openPostgres({ storage: config.storage, env, rateLimit: config.gateway.auth.rateLimit, log, metrics });
 }
 
 /** The session store alone, for `openclaw sessions`. */

@@ -44,7 +44,12 @@ async function runGateway(opts: {
   try {
     const loaded = await loadConfig({ configPath: opts.config, env: process.env });
     const { level, consoleLevel, file } = loaded.config.logging;
-    const log = stderrLogger(opts.verbose, { level, consoleLevel, file });
+    const log = stderrLogger(opts.verbose, {
+      level,
+      consoleLevel,
+      file,
+      requests: loaded.config.gateway.logging.requests,
+    });
     const workers = loaded.config.gateway.workers;
     if (workers > 1 && loaded.config.storage.driver !== 'postgres') {
       throw new StartupError(

@@ -5,6 +5,7 @@ import type { AgentRuntime } from '../../agent/runtime.js';
 import type { SharedRuns } from '../../agent/sharedRuns.js';
 import type { RateLimitConfig, StorageConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
+import type { AuthMetrics } from '../../metrics/gatewayMetrics.js';
 import { PostgresAuthLimiter } from './postgresAuthLimiter.js';
 import { errorText, PostgresHealth } from './postgresHealth.js';
 import { PostgresListener } from './postgresListener.js';
@@ -56,6 +57,7 @@ export async function openPostgres(options: {
   env: NodeJS.ProcessEnv;
   rateLimit: RateLimitConfig;
   log: Logger;
+  metrics?: AuthMetrics;
 }): Promise<PostgresState> {
   const url = postgresUrlOf(options.storage, options.env);
   const where = redactUrl(url);
@@ -65,7 +67,15 @@ export async function openPostgres(options: {
   const locks = pool(url, Math.max(1, options.storage.maxConnections - QUERY_CONNECTIONS - 1), () => health);
   health = new PostgresHealth(queries, log, where);
   const listener = new PostgresListener(clientConfig(url), randomInt(1, 2 ** 31 - 1), health, log);
-  const limiter = new PostgresAuthLimiter(queries, health, listener, options.rateLimit, log, 'gateway');
+  const limiter = new PostgresAuthLimiter(
+    queries,
+    health,
+    listener,
+    options.rateLimit,
+    log,
+    'gateway',
+    options.metrics,
+  );
   const browserLimiter = new PostgresAuthLimiter(
     queries,
     health,
@@ -73,6 +83,7 @@ export async function openPostgres(options: {
     { ...options.rateLimit, exemptLoopback: false },
     log,
     'browser',
+    options.metrics,
   );
   let closed = false;
   const closeAll = async (): Promise<void> => {

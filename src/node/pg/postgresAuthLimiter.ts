@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { AuthRateLimiter, type FailedAuthLimiter, isLoopback, type LimiterVerdict } from '../../auth/rateLimiter.js';
 import type { RateLimitConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
+import { type AuthMetrics, NO_AUTH_METRICS } from '../../metrics/gatewayMetrics.js';
 import { errorText, type PostgresHealth } from './postgresHealth.js';
 import { CHANNELS, type PostgresListener } from './postgresListener.js';
 
@@ -35,9 +36,11 @@ export class PostgresAuthLimiter implements FailedAuthLimiter {
     private readonly log: Logger,
     /** Which limiter this is (`gateway`; another, such as a browser one, uses its own scope). */
     private readonly scope = 'gateway',
+    private readonly metrics: AuthMetrics = NO_AUTH_METRICS,
     private readonly now: () => number = Date.now,
   ) {
-    this.#fallback = new AuthRateLimiter(config, now);
+    // The fallback counts into the metrics itself; the shared path counts below.
+    this.#fallback = new AuthRateLimiter(config, now, metrics);
     listener.on(AUTH_CHANNEL, (payload) => this.#onNotice(JSON.parse(payload) as AuthNotice));
     listener.onReconnect(() => void this.load().catch(() => undefined));
   }
@@ -65,8 +68,8 @@ export class PostgresAuthLimiter implements FailedAuthLimiter {
   }
 
   async recordFailure(ip: string): Promise<LimiterVerdict> {
-    if (this.#exempt(ip)) return { locked: false };
-    if (!this.health.available) return this.#fallback.recordFailure(ip);
+    if (!this.health.available || this.#exempt(ip)) return this.#fallback.recordFailure(ip);
+    this.metrics.authFailure();
     let client: pg.PoolClient | undefined;
     try {
       client = await this.pool.connect();
@@ -89,6 +92,7 @@ export class PostgresAuthLimiter implements FailedAuthLimiter {
         if (failures.length >= this.config.maxAttempts) {
           lockedUntil = now + this.config.lockoutMs;
           failures = [];
+          this.metrics.authLockout();
         }
         await client.query('UPDATE auth_failures SET failures = $3, locked_until = $4 WHERE scope = $1 AND ip = $2', [
           this.scope,

@@ -167,6 +167,7 @@ export class PostgresRuns implements SharedRuns {
       },
       startedAt: Number(row.started_at),
       endedAt: now,
+      providerMs: 0,
     };
     const { rows } = await this.#query<RunRow>(
       `UPDATE runs r SET ended_at = $2, result = $3 WHERE run_id = $1 AND ended_at IS NULL
