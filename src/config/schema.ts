@@ -94,7 +94,22 @@ export const hostEntrySchema = z
     return host;
   });
 
-const originListSchema = z.strictObject({ allowedOrigins: z.array(originEntrySchema).default([]) }).prefault({});
+const allowedOrigins = z.array(originEntrySchema).default([]);
+
+/** The Control UI (served by the gateway at `/`) and the WebSocket pages use. */
+export const controlUiSchema = z
+  .strictObject({
+    /** Origins besides the gateway's own that may open the WebSocket (OpenClaw's key). */
+    allowedOrigins,
+  })
+  .prefault({});
+
+export const corsSchema = z
+  .strictObject({
+    /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
+    allowedOrigins,
+  })
+  .prefault({});
 
 export const gatewaySchema = z
   .strictObject({
@@ -105,13 +120,11 @@ export const gatewaySchema = z
     allowedHosts: z.array(hostEntrySchema).default([]),
     shutdownGraceMs: nonNegativeInt.default(10_000),
     auth: authSchema,
-    /** Origins besides the gateway's own that may open the WebSocket (OpenClaw's key). */
-    controlUi: originListSchema,
+    controlUi: controlUiSchema,
     http: z
       .strictObject({
         endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema }).prefault({}),
-        /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
-        cors: originListSchema,
+        cors: corsSchema,
       })
       .prefault({}),
     ws: wsSchema,
