@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { attemptLimiter } from '../auth/attemptLimiter.js';
 import { createApp } from '../http/app.js';
+import type { MetricsExporter } from '../http/metricsRoute.js';
 import { authLockedError, errorResponse } from '../http/openai/errors.js';
 import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
@@ -49,7 +50,13 @@ export class StartupError extends Error {
 export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['bind']): string {
   switch (bind) {
     case 'loopback':
+    // OpenClaw's `auto` prefers loopback; without Tailscale discovery here that is all it can mean.
+    case 'auto':
       return '127.0.0.1';
+    case 'tailnet':
+      throw new StartupError(
+        'gateway.bind "tailnet" needs Tailscale, which this gateway does not serve; use "lan" or "custom"',
+      );
     case 'lan':
       return '0.0.0.0';
     case 'custom':
@@ -99,6 +106,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip, origin }))(c, next);
   };
   const directSse = createDirectSse();
+  // prom-client loads with the first scrape, not at start-up; its process collectors start then.
+  let exporter: Promise<MetricsExporter> | undefined;
+  const metrics: MetricsExporter = async () => {
+    exporter ??= import('./prometheusExporter.js').then((m) => m.createPrometheusExporter(ctx));
+    return (await exporter)();
+  };
   const app = createApp(ctx, {
     clientIp,
     websocket,
@@ -107,6 +120,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
     controlUiFiles: controlUiFiles(config.gateway.controlUi),
     localAddresses: localAddresses(),
+    metrics,
   });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {

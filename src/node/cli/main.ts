@@ -1,11 +1,17 @@
 import { Command } from 'commander';
 import { VERSION } from '../../version.js';
 import { loadConfig } from '../config/load.js';
-import { openSqliteSessionStore } from '../sessions/sqliteStore.js';
+import { stderrLogger } from '../stderrLogger.js';
+import { openSessionStoreOnly } from '../storage.js';
 import { registerAgentCommand } from './agentCommand.js';
+import { registerConfigCommand } from './configCommand.js';
+import { registerDashboardCommand } from './dashboardCommand.js';
+import { registerDoctorCommand } from './doctorCommand.js';
 import { registerGatewayCommand } from './gatewayCommand.js';
 import { registerHealthCommand } from './healthCommand.js';
+import { registerModelsCommand } from './modelsCommand.js';
 import { registerSessionsCommand } from './sessionsCommand.js';
+import { registerStatusCommand } from './statusCommand.js';
 
 export function buildProgram(): Command {
   const program = new Command('openclaw')
@@ -16,9 +22,14 @@ export function buildProgram(): Command {
   registerGatewayCommand(program);
   registerAgentCommand(program);
   registerHealthCommand(program);
+  registerStatusCommand(program);
+  registerConfigCommand(program);
+  registerModelsCommand(program);
+  registerDashboardCommand(program);
+  registerDoctorCommand(program);
   registerSessionsCommand(program, async ({ config }) => {
     const loaded = await loadConfig({ configPath: config, env: process.env });
-    return openSqliteSessionStore(loaded.stateDir);
+    return openSessionStoreOnly(loaded.config, loaded.stateDir, process.env, stderrLogger(false));
   });
   addVersionEverywhere(program);
   return program;
