@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
+import { NO_RUN_METRICS, type RunMetrics } from '../metrics/gatewayMetrics.js';
 import type { ModelEvent, ModelRegistry, ResolvedModel } from '../providers/types.js';
-import type { SessionStore } from '../sessions/store.js';
+import { StoreUnavailableError, type SessionStore } from '../sessions/store.js';
 import { Admission, type Permit } from './admission.js';
 import type { AgentDefinition, AgentRegistry } from './agents.js';
 import { mergeConversation } from './conversation.js';
@@ -25,6 +26,7 @@ import {
   type RetryPolicy,
 } from './modelCall.js';
 import type { AgentRuntime, RunHandle, RunInput } from './runtime.js';
+import type { SharedSessionLocks } from './sharedLocks.js';
 import { composeSystemPrompt, createSystemPrompts } from './systemPrompt.js';
 import { toolsForAgent } from './tools/builtinTools.js';
 import { toolError, type BuiltinTool, type ToolOutcome } from './tools/tool.js';
@@ -35,10 +37,16 @@ export interface AgentRuntimeDeps {
   models: ModelRegistry;
   store: SessionStore;
   workspace: WorkspaceFiles;
-  defaults: { maxConcurrent: number; maxQueued: number; maxToolSteps: number };
+  defaults: { maxConcurrent: number; maxQueued: number; maxToolSteps: number; utilityModel?: string };
   log: Logger;
   retry?: Partial<RetryPolicy>;
+  metrics?: RunMetrics;
+  /** Serialises keyed runs across replicas; absent when this process is the only one. */
+  sharedLocks?: SharedSessionLocks;
 }
+
+/** How long a client is told to wait when the shared store is down. */
+const STORE_RETRY_AFTER_MS = 2000;
 
 /** What one agent needs on every run, worked out on its first run and kept. */
 interface AgentPlan {
@@ -46,6 +54,8 @@ interface AgentPlan {
   tools: Map<string, BuiltinTool>;
   toolSpecs: ToolSpec[];
   models: ResolvedModel[];
+  /** For plain runs: the utility model first, when configured, then the agent's own. */
+  plainModels: ResolvedModel[];
 }
 
 type RunEventBody = RunEvent extends infer E
@@ -66,7 +76,8 @@ interface PendingCall {
 const NO_SAMPLING = Object.freeze({});
 
 export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
-  const { agents, models, store, workspace, log } = deps;
+  const { agents, models, store, workspace, log, sharedLocks } = deps;
+  const metrics = deps.metrics ?? NO_RUN_METRICS;
   const maxToolSteps = deps.defaults.maxToolSteps;
   const admission = new Admission({ maxConcurrent: deps.defaults.maxConcurrent, maxQueued: deps.defaults.maxQueued });
   const prompts = createSystemPrompts(workspace, log);
@@ -85,11 +96,15 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     const agent = agents.get(agentId);
     if (agent === undefined) return undefined;
     const tools = toolsForAgent(agent);
+    const agentModels = resolveModels(models, agent.models, log, agent.id);
+    const utility = deps.defaults.utilityModel;
     plan = {
       agent,
       tools,
       toolSpecs: [...tools.values()].map((t) => t.spec),
-      models: resolveModels(models, agent.models, log, agent.id),
+      models: agentModels,
+      plainModels:
+        utility === undefined ? agentModels : [...resolveModels(models, [utility], log, agent.id), ...agentModels],
     };
     plans.set(agentId, plan);
     return plan;
@@ -120,6 +135,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     #unlinkSignal: (() => void) | undefined;
     text = '';
     usage: Usage = ZERO_USAGE;
+    providerMs = 0;
     model: string | undefined;
     clientCalls: ToolCall[] = [];
 
@@ -211,6 +227,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     #errorFrom(err: unknown): RunError {
       if (this.#abortError !== undefined) return this.#abortError;
       if (err instanceof RunFailure) return err.error;
+      if (err instanceof StoreUnavailableError) return storeUnavailable(err.message);
       log.log('error', 'run failed unexpectedly', {
         runId: this.runId,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
@@ -227,6 +244,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         text: this.text,
         toolCalls: this.clientCalls,
         usage: this.usage,
+        providerMs: this.providerMs,
         stopReason: outcome.ok ? outcome.stopReason : outcome.error.code === 'aborted' ? 'aborted' : 'error',
         startedAt: this.startedAt,
         endedAt: Date.now(),
@@ -238,6 +256,8 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         result.error = outcome.error;
         this.emit({ type: 'lifecycle.error', error: outcome.error, result });
       }
+      if (this.model !== undefined)
+        metrics.tokens(this.agentId, this.model, this.usage.promptTokens, this.usage.completionTokens);
       this.stream.end();
       this.#resolve(result);
     }
@@ -245,6 +265,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     /** The model/tool loop of one turn; resolves with how it stopped, after storing it. */
     async #turn(): Promise<StopReason> {
       const { input, plan } = this;
+      if (input.plain) return this.#plainTurn();
       const system = composeSystemPrompt(await prompts.base(plan.agent), input.extraSystemPrompt);
       const declared = input.clientTools ?? [];
       const clientNames = new Set(declared.map((t) => t.name));
@@ -313,6 +334,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         try {
           await store.appendTurn(this.sessionKey, this.agentId, fresh.concat(produced), this.usage);
         } catch (err) {
+          if (err instanceof StoreUnavailableError) throw err;
           log.log('error', 'could not store the session turn', {
             runId: this.runId,
             sessionKey: this.sessionKey,
@@ -324,12 +346,39 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       return stopReason;
     }
 
+    /** A plain run: the client's messages and system text only, one model call, nothing stored. */
+    async #plainTurn(): Promise<StopReason> {
+      const { input } = this;
+      const { reason } = await this.#modelStep(
+        {
+          system: input.extraSystemPrompt ?? '',
+          messages: input.messages,
+          tools: [],
+          toolChoice: undefined,
+          sampling: input.sampling ?? NO_SAMPLING,
+          signal: this.signal,
+        },
+        new Set(),
+        this.plan.plainModels,
+      );
+      return reason === 'length' ? 'length' : 'stop';
+    }
+
     /** One model call, streamed out as events; returns what the model said. */
     async #modelStep(
       request: Parameters<typeof openModelStream>[2],
       clientNames: Set<string>,
+      candidates: readonly ResolvedModel[] = this.plan.models,
     ): Promise<{ text: string; calls: PendingCall[]; reason: FinishReason }> {
-      const opened = await openModelStream(models, this.plan.models, request, retry, log);
+      const started = performance.now();
+      let opened: Awaited<ReturnType<typeof openModelStream>>;
+      try {
+        opened = await openModelStream(models, candidates, request, retry, log);
+      } catch (err) {
+        this.providerMs += performance.now() - started;
+        throw err;
+      }
+      const firstTokenMs = performance.now() - started;
       this.model = opened.model.ref;
       let text = '';
       const calls: PendingCall[] = [];
@@ -389,6 +438,9 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         }
         return { text, calls, reason };
       } finally {
+        const durationMs = performance.now() - started;
+        this.providerMs += durationMs;
+        metrics.modelCall(opened.model, firstTokenMs, durationMs);
         void opened.rest.return?.()?.catch(() => {});
       }
     }
@@ -452,12 +504,15 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       if (plan === undefined)
         throw new RunFailure({ code: 'unknown_agent', message: `unknown agent "${input.agentId}"` });
       validate(input, plan);
+      if (!input.stateless && sharedLocks !== undefined && !sharedLocks.available()) {
+        throw new RunFailure(storeUnavailable('session storage is unreachable'));
+      }
       const runId = input.runId ?? `run_${globalThis.crypto.randomUUID()}`;
       if (active.has(runId)) invalid(`run id "${runId}" is already in use`, 'runId');
       const run = new AgentRun(runId, input.sessionKey, plan, input);
-      const admitted = admission.admit(input.sessionKey, run.signal);
+      const admitted = admission.admit(input.sessionKey, run.signal, input.stateless ? undefined : sharedLocks);
       active.set(runId, run);
-      run.emit({ type: 'lifecycle.start', agentId: plan.agent.id });
+      run.emit({ type: 'lifecycle.start', agentId: plan.agent.id, stateless: input.stateless });
       run.arm();
       void run.execute(admitted);
       const handle: RunHandle = {
@@ -480,11 +535,21 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       return active.get(runId)?.abort({ code: 'aborted', message: reason ?? 'run aborted' }) === true;
     },
 
+    counts: () => ({ active: active.size, queued: admission.waiting }),
+
     *activeRuns() {
       for (const run of active.values()) {
         yield { runId: run.runId, sessionKey: run.sessionKey, agentId: run.agentId, startedAt: run.startedAt };
       }
     },
+  };
+}
+
+function storeUnavailable(detail: string): RunError {
+  return {
+    code: 'unavailable',
+    message: `${detail}; try again shortly`,
+    retryAfterMs: STORE_RETRY_AFTER_MS,
   };
 }
 

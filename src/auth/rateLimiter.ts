@@ -1,18 +1,31 @@
 import type { RateLimitConfig } from '../config/schema.js';
+import { NO_AUTH_METRICS, type AuthMetrics } from '../metrics/gatewayMetrics.js';
 
 export type LimiterVerdict = { locked: false } | { locked: true; retryAfterMs: number };
+
+/**
+ * Counts wrong credentials per client address and locks it out. `check` is answered from
+ * memory on every request, so a shared implementation mirrors the lockouts it is told of;
+ * only a failure may wait on the shared store.
+ */
+export interface FailedAuthLimiter {
+  check(ip: string): LimiterVerdict;
+  recordFailure(ip: string): LimiterVerdict | Promise<LimiterVerdict>;
+  recordSuccess(ip: string): void;
+}
 
 /**
  * Failed-auth limiter per client IP and scope: `maxAttempts` wrong credentials
  * within `windowMs` lock the address out for `lockoutMs`. Missing credentials do not count;
  * a success clears the address. Shared by HTTP and WebSocket.
  */
-export class AuthRateLimiter {
+export class AuthRateLimiter implements FailedAuthLimiter {
   private readonly entries = new Map<string, { failures: number[]; lockedUntil: number }>();
 
   constructor(
     private readonly config: RateLimitConfig,
     private readonly now: () => number = Date.now,
+    private readonly metrics: AuthMetrics = NO_AUTH_METRICS,
   ) {}
 
   check(ip: string): LimiterVerdict {
@@ -25,6 +38,7 @@ export class AuthRateLimiter {
   }
 
   recordFailure(ip: string): LimiterVerdict {
+    this.metrics.authFailure();
     if (this.exempt(ip)) return { locked: false };
     const now = this.now();
     let entry = this.entries.get(ip);
@@ -37,6 +51,7 @@ export class AuthRateLimiter {
     if (entry.failures.length >= this.config.maxAttempts) {
       entry.lockedUntil = now + this.config.lockoutMs;
       entry.failures = [];
+      this.metrics.authLockout();
       return { locked: true, retryAfterMs: this.config.lockoutMs };
     }
     this.prune(now);

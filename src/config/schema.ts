@@ -47,6 +47,16 @@ export const chatCompletionsSchema = z
     keepaliveMs: positiveInt.default(15_000),
     maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
     images: imagesSchema,
+    /** Server-side tool steps stream as `delta.reasoning_content` before the answer. */
+    toolProgress: z.boolean().default(true),
+    openWebUi: z
+      .strictObject({
+        /** `X-OpenWebUI-Chat-Id` keys a request without `user` or session header to one session per chat. */
+        sessionPerChat: z.boolean().default(true),
+        /** Regular expressions for Open WebUI's housekeeping prompts, answered by one plain model call; [] turns it off. */
+        taskPatterns: z.array(z.string()).default(['^### Task:']),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -156,15 +166,25 @@ export const gatewaySchema = z
     /** `Host` names served besides loopback names (and, bound to LAN, the machine's IP literals). */
     allowedHosts: z.array(hostEntrySchema).default([]),
     shutdownGraceMs: nonNegativeInt.default(10_000),
+    /** Processes serving the one port (node:cluster); more than 1 needs `storage.driver: "postgres"`. */
+    workers: positiveInt.max(256).default(1),
     auth: authSchema,
     http: z
       .strictObject({
         endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema, responses: responsesSchema }).prefault({}),
+        /** `Idempotency-Key`: how long, and how many, first answers are kept for retries. */
+        idempotency: z
+          .strictObject({ ttlSeconds: positiveInt.default(86_400), maxEntries: positiveInt.default(1000) })
+          .prefault({}),
         /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
         cors: originListSchema,
       })
       .prefault({}),
     ws: wsSchema,
+    /** `GET /metrics` (Prometheus): behind the gateway's auth unless `public`. */
+    metrics: z.strictObject({ enabled: z.boolean().default(true), public: z.boolean().default(false) }).prefault({}),
+    /** One JSON line per request on stderr (as `--verbose` does). */
+    logging: z.strictObject({ requests: z.boolean().default(false) }).prefault({}),
     /** The Control UI page and who may open the WebSocket from a browser (OpenClaw's keys). */
     controlUi: controlUiSchema,
   })
@@ -225,6 +245,11 @@ export const agentsSchema = z
         maxConcurrent: positiveInt.default(1024),
         maxQueued: nonNegativeInt.default(4096),
         maxToolSteps: positiveInt.default(8),
+        /** OpenClaw's cheap model for housekeeping calls (Open WebUI task prompts); the agent's model when unset. */
+        utilityModel: z
+          .string()
+          .regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')
+          .optional(),
       })
       .prefault({}),
     list: z.array(agentEntrySchema).default([]),
@@ -279,6 +304,17 @@ export const modelsSchema = z
   })
   .prefault({});
 
+/** Where sessions and cross-replica state live: the state dir's SQLite file, or a shared PostgreSQL. */
+export const storageSchema = z
+  .strictObject({
+    driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** `postgres://user:pass@host:5432/db`; `${VAR}` is read from the environment; defaults to OPENCLAW_POSTGRES_URL. */
+    url: z.string().min(1).optional(),
+    /** PostgreSQL connections per process: each keyed run holds one while it runs. */
+    maxConnections: positiveInt.min(4).default(16),
+  })
+  .prefault({});
+
 const logLevel = z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 
 export const loggingSchema = z
@@ -301,6 +337,7 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
     gateway: gatewaySchema,
+    storage: storageSchema,
     agents: agentsSchema,
     models: modelsSchema,
     logging: loggingSchema,
@@ -317,3 +354,4 @@ export type LogLevelName = z.output<typeof logLevel>;
 export type ModelRef = z.output<typeof modelRefSchema>;
 export type ControlUiConfig = z.output<typeof controlUiSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
+export type StorageConfig = z.output<typeof storageSchema>;

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { BodyReader } from './bufferedBody.js';
+import type { MetricsExporter } from './metricsRoute.js';
 import type { SseStreamer } from './sseStream.js';
 
 /** What the runtime adapter gives the app: the parts of HTTP that differ between runtimes. */
@@ -18,4 +19,6 @@ export interface HttpEdge {
   controlUiFiles?: MiddlewareHandler;
   /** The machine's IP addresses, served as `Host` when bound to LAN; none when unset. */
   localAddresses?: () => readonly string[];
+  /** Prometheus exposition for `GET /metrics`; no such route when unset. */
+  metrics?: MetricsExporter;
 }

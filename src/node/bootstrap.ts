@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { buildAgentRegistry } from '../agent/agents.js';
 import { createAgentRuntime } from '../agent/agentRuntime.js';
-import { AuthRateLimiter } from '../auth/rateLimiter.js';
 import { resolveAuth } from '../auth/resolve.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../log.js';
+import { GatewayMetrics } from '../metrics/gatewayMetrics.js';
+import { MemoryIdempotencyStore } from '../idempotency/answerStore.js';
 import { createModelRegistry } from '../providers/registry.js';
 import { VERSION } from '../version.js';
-import { openSqliteSessionStore } from './sessions/sqliteStore.js';
+import { openGatewayStorage } from './storage.js';
 import { nodeWorkspaceFiles } from './workspaceFiles.js';
 
 export interface ContextOptions {
@@ -49,28 +50,39 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
   const auth = resolveAuth(config, env, generateToken);
   const agents = buildAgentRegistry(config);
   const models = createModelRegistry(config, env, { fetch: providerFetch() });
-  const store = openSqliteSessionStore(stateDir);
+  const metrics = new GatewayMetrics();
+  const storage = await openGatewayStorage(config, stateDir, env, log, metrics);
+  const { store } = storage;
   const runtime = createAgentRuntime({
     agents,
     models,
     store,
+    ...(storage.sharedLocks ? { sharedLocks: storage.sharedLocks } : {}),
     workspace: nodeWorkspaceFiles,
     defaults: config.agents.defaults,
     log,
+    metrics,
   });
+  const sharedRuns = storage.watchRuns?.(runtime);
   let ready = false;
   let stopping = false;
   const shutdownListeners = new Set<(info: { reason: string }) => void>();
   const ctx: GatewayContext = {
     config,
     auth,
-    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit),
-    browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }),
+    limiter: storage.limiter,
+    browserLimiter: storage.browserLimiter,
     agents,
     runtime,
     models,
     store,
+    ...(sharedRuns ? { sharedRuns } : {}),
     log,
+    metrics,
+    idempotency: new MemoryIdempotencyStore({
+      ttlMs: config.gateway.http.idempotency.ttlSeconds * 1000,
+      maxEntries: config.gateway.http.idempotency.maxEntries,
+    }),
     version: VERSION,
     startedAt: Date.now(),
     ready: () => ready,

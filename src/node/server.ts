@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { attemptLimiter } from '../auth/attemptLimiter.js';
 import { createApp } from '../http/app.js';
+import type { MetricsExporter } from '../http/metricsRoute.js';
 import { authLockedError, errorResponse } from '../http/openai/errors.js';
 import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
@@ -105,6 +106,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip, origin }))(c, next);
   };
   const directSse = createDirectSse();
+  // prom-client loads with the first scrape, not at start-up; its process collectors start then.
+  let exporter: Promise<MetricsExporter> | undefined;
+  const metrics: MetricsExporter = async () => {
+    exporter ??= import('./prometheusExporter.js').then((m) => m.createPrometheusExporter(ctx));
+    return (await exporter)();
+  };
   const app = createApp(ctx, {
     clientIp,
     websocket,
@@ -113,6 +120,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
     controlUiFiles: controlUiFiles(config.gateway.controlUi),
     localAddresses: localAddresses(),
+    metrics,
   });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {

@@ -19,6 +19,8 @@ export interface LogSettings {
   /** `logging.level`: the file's threshold, and the console's unless `consoleLevel` is set. */
   level?: LogLevelName;
   consoleLevel?: LogLevelName;
+  /** `gateway.logging.requests`: the per-request lines (info) reach the console whatever the level. */
+  requests?: boolean;
   /** `logging.file`: JSON lines appended here too. */
   file?: string;
 }
@@ -29,7 +31,8 @@ export interface LogSettings {
  * The file is written through a stream: never a synchronous write on the request path.
  */
 export function stderrLogger(verbose: boolean, settings: LogSettings = {}): Logger {
-  const consoleMax = verbose ? RANK.debug : THRESHOLD[settings.consoleLevel ?? settings.level ?? 'warn'];
+  const level = THRESHOLD[settings.consoleLevel ?? settings.level ?? 'warn'];
+  const consoleMax = verbose ? RANK.debug : settings.requests ? Math.max(level, RANK.info) : level;
   let fileMax = -1;
   let sink: ReturnType<typeof createWriteStream> | undefined;
   if (settings.file !== undefined) {

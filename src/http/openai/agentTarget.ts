@@ -48,7 +48,8 @@ function unknownModel(agents: AgentRegistry, asked: string) {
 }
 
 /**
- * Contract point 5: explicit key as is; else `user`-derived; else a fresh stateless key.
+ * Contract point 5: explicit key as is; else `user`-derived; else, given Open WebUI's chat id,
+ * one session per chat; else a fresh stateless key.
  * `prefix` names the endpoint in derived keys: `openai` for chat completions, `openresponses` for responses.
  */
 export function resolveSessionKey(
@@ -57,6 +58,7 @@ export function resolveSessionKey(
   user: unknown,
   newId: () => string,
   prefix: 'openai' | 'openresponses' = 'openai',
+  chatId?: string,
 ): AgentTarget {
   const explicit = header?.trim();
   if (explicit) {
@@ -73,5 +75,14 @@ export function resolveSessionKey(
   if (typeof user === 'string' && user.trim() !== '') {
     return { agentId, sessionKey: `agent:${agentId}:${prefix}-user:${user.trim().toLowerCase()}`, stateless: false };
   }
+  if (chatId !== undefined) return { agentId, sessionKey: `agent:${agentId}:openwebui:${chatId}`, stateless: false };
+  return statelessTarget(agentId, newId, prefix);
+}
+
+export function statelessTarget(
+  agentId: string,
+  newId: () => string,
+  prefix: 'openai' | 'openresponses' = 'openai',
+): AgentTarget {
   return { agentId, sessionKey: `agent:${agentId}:${prefix}:${newId()}`, stateless: true };
 }

@@ -12,6 +12,7 @@ const result = (over: Partial<RunResult> = {}): RunResult => ({
   text: '',
   toolCalls: [],
   usage: { promptTokens: 5, completionTokens: 2, cachedTokens: 1, totalTokens: 7 },
+  providerMs: 0,
   stopReason: 'stop',
   startedAt: 0,
   endedAt: 1,
@@ -94,7 +95,7 @@ describe('chunk adapter', () => {
   it('ignores events that carry nothing for the client', () => {
     const a = adapter();
     for (const e of [
-      { type: 'lifecycle.start', agentId: 'main' },
+      { type: 'lifecycle.start', agentId: 'main', stateless: true },
       { type: 'usage', usage: result().usage },
       { type: 'tool.result', callId: 'x', name: 'y', result: 'z', isError: false },
     ]) {
