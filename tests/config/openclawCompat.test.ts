@@ -312,7 +312,7 @@ describe('models', () => {
         });
       const failed = await ask('openclaw');
       expect(failed.status).toBe(502);
-      expect((await failed.json()).error.message).toMatch(
+      expect(((await failed.json()) as { error: { message: string } }).error.message).toMatch(
         /api "bedrock-converse-stream" is not served by this gateway/,
       );
       expect((await ask('openclaw/echo')).status).toBe(200);
