@@ -63,7 +63,7 @@ type AgentSource = Partial<AgentMapEntry> & { id: string; tools?: string[] };
  * Built once from config at startup; never on the request path. `agents.entries` (OpenClaw's current
  * map form) wins over `agents.list` (the older array); `agents.defaults` fills what an agent leaves unset.
  */
-export function buildAgentRegistry(config: GatewayConfig): AgentRegistry {
+export function buildAgentRegistry(config: GatewayConfig, options: { stateDir?: string } = {}): AgentRegistry {
   const defaults = config.agents.defaults;
   const aliases = new Map<string, string>();
   for (const [ref, settings] of Object.entries(defaults.models)) {
@@ -88,7 +88,7 @@ export function buildAgentRegistry(config: GatewayConfig): AgentRegistry {
       name: entry.identity?.name ?? entry.name ?? id,
       models: refs(entry.model, aliases) ?? defaultModels,
       systemPrompt: entry.systemPrompt ?? defaults.systemPrompt,
-      workspace: entry.workspace ?? defaults.workspace,
+      workspace: entry.workspace,
       timeoutSeconds: entry.timeoutSeconds ?? defaults.timeoutSeconds,
       tools: entry.tools ?? defaults.tools,
       embeddingModel: entry.embeddingModel ?? defaults.embeddingModel,
@@ -103,6 +103,17 @@ export function buildAgentRegistry(config: GatewayConfig): AgentRegistry {
     defaultId = seen.has('main') ? 'main' : list[0]!.id;
   }
   // agents.entries with several agents and none marked: OpenClaw requires the caller to pick one.
+  // OpenClaw's workspace rule: `agents.defaults.workspace` is the default agent's; another agent without its own
+  // gets `<state dir>/workspace-<id>`, so agents never read each other's prompt files.
+  if (defaults.workspace !== undefined) {
+    for (const agent of list) {
+      if (agent.workspace !== undefined) continue;
+      agent.workspace =
+        agent.id === defaultId || options.stateDir === undefined
+          ? defaults.workspace
+          : `${options.stateDir.replace(/\/+$/, '')}/workspace-${agent.id}`;
+    }
+  }
   const byId = new Map(list.map((a) => [a.id, a]));
   return {
     defaultId: defaultId ?? list[0]!.id,

@@ -48,7 +48,7 @@ export async function createGatewayContext(options: ContextOptions): Promise<Gat
 
 export async function createContextControls({ config, stateDir, env, log }: ContextOptions): Promise<ContextControls> {
   const auth = resolveAuth(config, env, generateToken);
-  const agents = buildAgentRegistry(config);
+  const agents = buildAgentRegistry(config, { stateDir });
   const models = createModelRegistry(config, env, { fetch: providerFetch() });
   const metrics = new GatewayMetrics();
   const storage = await openGatewayStorage(config, stateDir, env, log, metrics);

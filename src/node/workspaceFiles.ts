@@ -6,7 +6,14 @@ import type { WorkspaceFiles } from '../agent/workspace.js';
 export const nodeWorkspaceFiles: WorkspaceFiles = {
   async readText(workspace, relativePath, maxBytes) {
     if (isAbsolute(relativePath)) throw new Error('path must be relative to the workspace');
-    const root = await realpath(workspace);
+    let root: string;
+    try {
+      root = await realpath(workspace);
+    } catch (err) {
+      // A workspace folder that does not exist yet holds no files.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
     let target: string;
     try {
       target = await realpath(resolve(root, relativePath));

@@ -250,6 +250,27 @@ describe('default agent', () => {
     expect(first.selectionRequired).toBeUndefined();
   });
 
+  it('gives agents.defaults.workspace to the default agent only; others get <state dir>/workspace-<id>', () => {
+    const config = configSchema.parse({
+      agents: {
+        defaults: { workspace: '/home/u/.openclaw/workspace' },
+        entries: { home: { default: true }, work: {}, lab: { workspace: '/srv/lab' } },
+      },
+    });
+    const agents = buildAgentRegistry(config, { stateDir: '/home/u/.openclaw' });
+    expect(agents.list.map((a) => [a.id, a.workspace])).toEqual([
+      ['home', '/home/u/.openclaw/workspace'],
+      ['work', '/home/u/.openclaw/workspace-work'],
+      ['lab', '/srv/lab'],
+    ]);
+    // Without agents.defaults.workspace nobody is given one.
+    expect(
+      buildAgentRegistry(configSchema.parse({ agents: { entries: { a: {}, b: {} } } }), { stateDir: '/s' }).list.map(
+        (a) => a.workspace,
+      ),
+    ).toEqual([undefined, undefined]);
+  });
+
   it('uses identity.name as the display name and resolves model aliases', () => {
     const agents = registry({
       agents: {
