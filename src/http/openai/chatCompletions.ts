@@ -8,6 +8,7 @@ import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
+import { serverTiming } from '../serverTiming.js';
 import { honoSseStreamer, type SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
@@ -176,16 +177,6 @@ export function chatCompletionsRoutes(
       },
     )
     .all('/', () => errorResponse({ kind: 'method_not_allowed', allow: 'POST' }));
-}
-
-/**
- * The gateway's own time so far and, once the run is over, the provider's: a stream sends only
- * its time to headers, as the model has not been called yet.
- */
-function serverTiming(startedAt: number | undefined, providerMs?: number): string {
-  const total = startedAt === undefined ? 0 : performance.now() - startedAt;
-  if (providerMs === undefined) return `gw;dur=${total.toFixed(2)}`;
-  return `gw;dur=${Math.max(0, total - providerMs).toFixed(2)}, provider;dur=${providerMs.toFixed(1)}`;
 }
 
 function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {

@@ -8,6 +8,7 @@ import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { sseKeepalive } from '../sseKeepalive.js';
+import { serverTiming } from '../serverTiming.js';
 import { honoSseStreamer } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, type AgentTarget } from '../openai/agentTarget.js';
 import { errorResponse, openAiException } from '../openai/errors.js';
@@ -132,12 +133,15 @@ export function responsesRoutes(
         if (body.stream !== true) {
           for await (const event of handle.events) adapter.onEvent(event);
           const result = await handle.result;
+          c.set('providerMs', result.providerMs);
           keep();
           if (result.error) return errorResponse(httpErrorOf(result.error));
+          c.header('server-timing', serverTiming(c.get('startedAt'), result.providerMs));
           return c.json(adapter.response);
         }
 
         c.header('x-accel-buffering', 'no');
+        c.header('server-timing', serverTiming(c.get('startedAt')));
         return streamEvents(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
           let sequence = 0;
