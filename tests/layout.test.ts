@@ -19,4 +19,12 @@ describe('layout', () => {
     );
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
+
+  it('keeps every file in src/ at 300 lines or fewer: a longer one is split along a seam that names a concept', () => {
+    const lineCount = (text: string) => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+    const long = files(join(ROOT, 'src'))
+      .map((f) => [relative(ROOT, f), lineCount(readFileSync(f, 'utf8'))] as const)
+      .filter(([, lines]) => lines > 300);
+    expect(long).toEqual([]);
+  });
 });

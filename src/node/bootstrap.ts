@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { buildAgentRegistry } from '../agent/agents.js';
-import { createAgentRuntime } from '../agent/agentRuntime.js';
-import { AuthRateLimiter } from '../auth/rateLimiter.js';
-import { resolveAuth } from '../auth/resolve.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
+import { assembleGateway, type ContextControls } from '../gatewayAssembly.js';
 import type { Logger } from '../log.js';
-import { createModelRegistry } from '../providers/registry.js';
-import { VERSION } from '../version.js';
 import { openSqliteSessionStore } from './sessions/sqliteStore.js';
 import { nodeWorkspaceFiles } from './workspaceFiles.js';
 
@@ -16,13 +11,6 @@ export interface ContextOptions {
   stateDir: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
-}
-
-export interface ContextControls {
-  ctx: GatewayContext;
-  markReady(): void;
-  /** Flags the stop and tells every onShutdown listener once. */
-  beginShutdown(reason: string): void;
 }
 
 export function generateToken(): string {
@@ -40,59 +28,20 @@ function providerFetch(): typeof fetch {
   };
 }
 
-/** Builds everything a transport needs, once: the only place config is turned into live objects. */
+/** The context alone, for a run of the CLI without a listener. */
 export async function createGatewayContext(options: ContextOptions): Promise<GatewayContext> {
   return (await createContextControls(options)).ctx;
 }
 
+/** The gateway on Node: SQLite sessions, workspace files on disk, undici for the providers. */
 export async function createContextControls({ config, stateDir, env, log }: ContextOptions): Promise<ContextControls> {
-  const auth = resolveAuth(config, env, generateToken);
-  const agents = buildAgentRegistry(config);
-  const models = createModelRegistry(config, env, { fetch: providerFetch() });
-  const store = openSqliteSessionStore(stateDir);
-  const runtime = createAgentRuntime({
-    agents,
-    models,
-    store,
-    workspace: nodeWorkspaceFiles,
-    defaults: config.agents.defaults,
-    log,
-  });
-  let ready = false;
-  let stopping = false;
-  const shutdownListeners = new Set<(info: { reason: string }) => void>();
-  const ctx: GatewayContext = {
+  return assembleGateway({
     config,
-    auth,
-    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit),
-    agents,
-    runtime,
-    store,
+    env,
     log,
-    version: VERSION,
-    startedAt: Date.now(),
-    ready: () => ready,
-    shuttingDown: () => stopping,
-    onShutdown(listener) {
-      shutdownListeners.add(listener);
-      return () => shutdownListeners.delete(listener);
-    },
-  };
-  return {
-    ctx,
-    markReady: () => {
-      ready = true;
-    },
-    beginShutdown(reason) {
-      if (stopping) return;
-      stopping = true;
-      for (const listener of shutdownListeners) {
-        try {
-          listener({ reason });
-        } catch (err) {
-          log.log('warn', 'shutdown listener failed', { error: String(err) });
-        }
-      }
-    },
-  };
+    openStore: () => openSqliteSessionStore(stateDir),
+    workspace: nodeWorkspaceFiles,
+    fetch: providerFetch(),
+    generateToken,
+  });
 }

@@ -2,11 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { createNodeWebSocket } from '@hono/node-ws';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { createApp } from '../http/app.js';
@@ -14,9 +13,7 @@ import { authLockedError, errorResponse } from '../http/openai/errors.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
-import { createDirectSse } from './directSse.js';
-import { clientGoneSignal } from './clientGoneSignal.js';
-import { readIncomingBody } from './incomingBody.js';
+import { createNodeEdge } from './nodeEdge.js';
 
 export interface StartOptions {
   config: GatewayConfig;
@@ -69,29 +66,21 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     );
   }
 
-  const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
+  const { edge, sendDirect } = createNodeEdge();
   // The WebSocket stack (ws, @hono/node-ws, the protocol modules) loads with the first upgrade request.
   let ws: { nodeWs: ReturnType<typeof createNodeWebSocket>; createSocket: typeof createGatewaySocket } | undefined;
   const websocket: MiddlewareHandler = async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
-    const ip = clientIp(c);
+    const ip = edge.clientIp(c);
     const verdict = ctx.limiter.check(ip);
     if (verdict.locked) return errorResponse(authLockedError(verdict.retryAfterMs));
     const { createSocket } = ws;
     return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip }))(c, next);
   };
-  const directSse = createDirectSse();
-  const app = createApp(ctx, {
-    clientIp,
-    websocket,
-    sse: directSse.streamer,
-    requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
-    readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
-  });
-  // An HTTP/1 server: the bindings are always node:http's.
+  const app = createApp(ctx, { ...edge, websocket });
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {
     const res = await app.fetch(req, env);
-    return directSse.send(res, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : res;
+    return sendDirect(res, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : res;
   };
   type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   const loadWebSocket = async (): Promise<UpgradeListener> => {

@@ -8,7 +8,6 @@ import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
-import { honoSseStreamer } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
@@ -22,13 +21,8 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
  * @see docs/chat-completions-contract.md (what the endpoint promises; "contract point N" refers to its list)
  */
-export function chatCompletionsRoutes(
-  ctx: GatewayContext,
-  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
-): Hono<AppEnv> {
+export function chatCompletionsRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
-  const streamEvents = edge.sse ?? honoSseStreamer;
-  const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
 
   return new Hono<AppEnv>()
     .post(
@@ -77,7 +71,7 @@ export function chatCompletionsRoutes(
           })),
           toolChoice: toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
-          signal: requestSignal(c),
+          signal: edge.requestSignal(c),
         };
         let handle: RunHandle;
         try {
@@ -100,7 +94,7 @@ export function chatCompletionsRoutes(
           includeUsage: body.stream_options?.include_usage === true,
         });
         c.header('x-accel-buffering', 'no');
-        return streamEvents(c, async (stream) => {
+        return edge.sse(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
           await stream.data(adapter.start());
           let lastWrite = Date.now();

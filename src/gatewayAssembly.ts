@@ -1,0 +1,86 @@
+import { buildAgentRegistry } from './agent/agents.js';
+import { createAgentRuntime } from './agent/agentRuntime.js';
+import type { WorkspaceFiles } from './agent/workspace.js';
+import { AuthRateLimiter } from './auth/rateLimiter.js';
+import { resolveAuth } from './auth/resolve.js';
+import type { GatewayConfig } from './config/schema.js';
+import type { GatewayContext } from './context.js';
+import type { Logger } from './log.js';
+import { createModelRegistry } from './providers/registry.js';
+import type { SessionStore } from './sessions/store.js';
+import { VERSION } from './version.js';
+
+/** What only the runtime can give: storage, files, the providers' fetch and a source of secrets. */
+export interface GatewayParts {
+  config: GatewayConfig;
+  env: Record<string, string | undefined>;
+  log: Logger;
+  /** Opened once the config has passed its own checks, so a refused config leaves nothing open. */
+  openStore: () => SessionStore;
+  workspace: WorkspaceFiles;
+  /** The fetch the provider SDKs send with; the global fetch when unset. */
+  fetch?: typeof fetch;
+  /** A fresh gateway token, for a config that sets none. */
+  generateToken: () => string;
+}
+
+export interface ContextControls {
+  ctx: GatewayContext;
+  markReady(): void;
+  /** Flags the stop and tells every onShutdown listener once. */
+  beginShutdown(reason: string): void;
+}
+
+/** Builds everything a transport needs, once: the only place config is turned into live objects. */
+export function assembleGateway(parts: GatewayParts): ContextControls {
+  const { config, env, log } = parts;
+  const auth = resolveAuth(config, env, parts.generateToken);
+  const agents = buildAgentRegistry(config);
+  const models = createModelRegistry(config, env, parts.fetch === undefined ? {} : { fetch: parts.fetch });
+  const store = parts.openStore();
+  const runtime = createAgentRuntime({
+    agents,
+    models,
+    store,
+    workspace: parts.workspace,
+    defaults: config.agents.defaults,
+    log,
+  });
+  let ready = false;
+  let stopping = false;
+  const shutdownListeners = new Set<(info: { reason: string }) => void>();
+  const ctx: GatewayContext = {
+    config,
+    auth,
+    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit),
+    agents,
+    runtime,
+    store,
+    log,
+    version: VERSION,
+    startedAt: Date.now(),
+    ready: () => ready,
+    shuttingDown: () => stopping,
+    onShutdown(listener) {
+      shutdownListeners.add(listener);
+      return () => shutdownListeners.delete(listener);
+    },
+  };
+  return {
+    ctx,
+    markReady: () => {
+      ready = true;
+    },
+    beginShutdown(reason) {
+      if (stopping) return;
+      stopping = true;
+      for (const listener of shutdownListeners) {
+        try {
+          listener({ reason });
+        } catch (err) {
+          log.log('warn', 'shutdown listener failed', { error: String(err) });
+        }
+      }
+    },
+  };
+}
