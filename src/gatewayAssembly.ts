@@ -5,7 +5,9 @@ import { AuthRateLimiter } from './auth/rateLimiter.js';
 import { resolveAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
+import { MemoryIdempotencyStore } from './idempotency/answerStore.js';
 import type { Logger } from './log.js';
+import { GatewayMetrics } from './metrics/gatewayMetrics.js';
 import { createModelRegistry } from './providers/registry.js';
 import type { SessionStore } from './sessions/store.js';
 import { VERSION } from './version.js';
@@ -38,6 +40,7 @@ export function assembleGateway(parts: GatewayParts): ContextControls {
   const agents = buildAgentRegistry(config);
   const models = createModelRegistry(config, env, parts.fetch === undefined ? {} : { fetch: parts.fetch });
   const store = parts.openStore();
+  const metrics = new GatewayMetrics();
   const runtime = createAgentRuntime({
     agents,
     models,
@@ -45,6 +48,7 @@ export function assembleGateway(parts: GatewayParts): ContextControls {
     workspace: parts.workspace,
     defaults: config.agents.defaults,
     log,
+    metrics,
   });
   let ready = false;
   let stopping = false;
@@ -52,11 +56,18 @@ export function assembleGateway(parts: GatewayParts): ContextControls {
   const ctx: GatewayContext = {
     config,
     auth,
-    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit),
+    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit, Date.now, metrics),
+    browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }, Date.now, metrics),
     agents,
     runtime,
+    models,
     store,
     log,
+    metrics,
+    idempotency: new MemoryIdempotencyStore({
+      ttlMs: config.gateway.http.idempotency.ttlSeconds * 1000,
+      maxEntries: config.gateway.http.idempotency.maxEntries,
+    }),
     version: VERSION,
     startedAt: Date.now(),
     ready: () => ready,

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { ToolSpec } from '../messages.js';
+import type { ChatMessage, ToolSpec } from '../messages.js';
 import type { ModelRegistry, ResolvedModel } from '../providers/types.js';
 import type { AgentDefinition } from './agents.js';
 import { RunFailure } from './events.js';
@@ -14,15 +14,27 @@ export interface AgentPlan {
   tools: Map<string, BuiltinTool>;
   toolSpecs: ToolSpec[];
   models: ResolvedModel[];
+  /** For plain runs: the utility model first, when configured, then the agent's own. */
+  plainModels: ResolvedModel[];
 }
 
-export function planAgent(agent: AgentDefinition, models: ModelRegistry, log: Logger): AgentPlan {
+export function planAgent(
+  agent: AgentDefinition,
+  models: ModelRegistry,
+  log: Logger,
+  utilityModel: string | undefined,
+): AgentPlan {
   const tools = toolsForAgent(agent);
+  const agentModels = resolveModels(models, agent.models, log, agent.id);
   return {
     agent,
     tools,
     toolSpecs: [...tools.values()].map((t) => t.spec),
-    models: resolveModels(models, agent.models, log, agent.id),
+    models: agentModels,
+    plainModels:
+      utilityModel === undefined
+        ? agentModels
+        : [...resolveModels(models, [utilityModel], log, agent.id), ...agentModels],
   };
 }
 
@@ -41,6 +53,20 @@ export function checkRunInput(input: RunInput, plan: AgentPlan): void {
   if (typeof choice === 'object' && !names.has(choice.name) && !plan.tools.has(choice.name)) {
     invalid(`tool_choice names an unknown tool "${choice.name}"`, 'tool_choice');
   }
+  // The model's metadata lists its input modalities: a text-only model is never sent an image.
+  const model = plan.models[0];
+  if (model?.input !== undefined && !model.input.includes('image') && hasImage(input.messages)) {
+    invalid(
+      `model ${model.ref} accepts ${model.input.join(', ') || 'no'} input, not images; remove the image parts or use an agent whose model lists "image" in its input`,
+      'messages',
+    );
+  }
+}
+
+function hasImage(messages: readonly ChatMessage[]): boolean {
+  return messages.some(
+    (m) => m.role === 'user' && typeof m.content !== 'string' && m.content.some((p) => p.type !== 'text'),
+  );
 }
 
 export function invalid(message: string, param: string): never {

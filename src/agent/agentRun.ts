@@ -37,6 +37,7 @@ export class AgentRun implements TurnHost {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #unlinkSignal: (() => void) | undefined;
   model: string | undefined;
+  providerMs = 0;
   clientCalls: ToolCall[] = [];
 
   constructor(
@@ -150,6 +151,7 @@ export class AgentRun implements TurnHost {
       text: fold.text,
       toolCalls: this.clientCalls,
       usage: fold.usage,
+      providerMs: this.providerMs,
       stopReason: outcome.ok ? outcome.stopReason : outcome.error.code === 'aborted' ? 'aborted' : 'error',
       startedAt: this.startedAt,
       endedAt: Date.now(),
@@ -161,6 +163,8 @@ export class AgentRun implements TurnHost {
       result.error = outcome.error;
       this.emit({ type: 'lifecycle.error', error: outcome.error, result });
     }
+    if (this.model !== undefined)
+      this.deps.metrics.tokens(this.agentId, this.model, fold.usage.promptTokens, fold.usage.completionTokens);
     this.stream.end();
     this.#resolve(result);
   }

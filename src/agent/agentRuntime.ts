@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { NO_RUN_METRICS, type RunMetrics } from '../metrics/gatewayMetrics.js';
 import type { ModelRegistry } from '../providers/types.js';
 import type { SessionStore } from '../sessions/store.js';
 import { Admission } from './admission.js';
@@ -16,9 +17,10 @@ export interface AgentRuntimeDeps {
   models: ModelRegistry;
   store: SessionStore;
   workspace: WorkspaceFiles;
-  defaults: { maxConcurrent: number; maxQueued: number; maxToolSteps: number };
+  defaults: { maxConcurrent: number; maxQueued: number; maxToolSteps: number; utilityModel?: string };
   log: Logger;
   retry?: Partial<RetryPolicy>;
+  metrics?: RunMetrics;
 }
 
 /** The one run path: admits runs, keeps the active ones, and lets transports watch and abort them. */
@@ -40,6 +42,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     },
     maxToolSteps: deps.defaults.maxToolSteps,
     log,
+    metrics: deps.metrics ?? NO_RUN_METRICS,
     publish(event) {
       if (listeners.size === 0) return;
       for (const listener of listeners) {
@@ -57,7 +60,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     if (plan !== undefined) return plan;
     const agent = agents.get(agentId);
     if (agent === undefined) return undefined;
-    plan = planAgent(agent, models, log);
+    plan = planAgent(agent, models, log, deps.defaults.utilityModel);
     plans.set(agentId, plan);
     return plan;
   }
@@ -95,6 +98,8 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     abortRun(runId, reason) {
       return active.get(runId)?.abort({ code: 'aborted', message: reason ?? 'run aborted' }) === true;
     },
+
+    counts: () => ({ active: active.size, queued: admission.waiting }),
 
     *activeRuns() {
       for (const run of active.values()) {

@@ -1,11 +1,12 @@
 import type { Logger } from '../log.js';
 import type { ChatMessage, ToolCall, ToolChoice } from '../messages.js';
-import type { ModelEvent, ModelRegistry } from '../providers/types.js';
+import type { RunMetrics } from '../metrics/gatewayMetrics.js';
+import type { ModelEvent, ModelRegistry, ResolvedModel } from '../providers/types.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { AgentPlan } from './agentPlan.js';
 import { mergeConversation } from './conversation.js';
 import { RunFailure, type RunEventBody, type StopReason } from './events.js';
-import { failureAfterFirstEvent, openModelStream, type RetryPolicy } from './modelCall.js';
+import { failureAfterFirstEvent, type OpenedModelStream, openModelStream, type RetryPolicy } from './modelCall.js';
 import type { RunInput } from './runtime.js';
 import { composeSystemPrompt, type SystemPrompts } from './systemPrompt.js';
 import { executeToolCall } from './tools/executeToolCall.js';
@@ -21,6 +22,7 @@ export interface TurnDeps {
   retry: RetryPolicy;
   maxToolSteps: number;
   log: Logger;
+  metrics: RunMetrics;
 }
 
 /** The run a turn belongs to, as the loop sees it. */
@@ -34,6 +36,8 @@ export interface TurnHost {
   readonly signal: AbortSignal;
   /** `provider/model` of the last model that answered. */
   model: string | undefined;
+  /** Wall time spent on model calls so far, ms. */
+  providerMs: number;
   /** Calls left for the client, when the turn ends on them. */
   clientCalls: ToolCall[];
   emit(body: RunEventBody): void;
@@ -48,6 +52,7 @@ const NO_SAMPLING = Object.freeze({});
 /** The model/tool loop of one turn; resolves with how it stopped, after storing it. */
 export async function runTurn(run: TurnHost, deps: TurnDeps): Promise<StopReason> {
   const { input, plan } = run;
+  if (input.plain) return plainTurn(run, deps);
   const system = composeSystemPrompt(await deps.prompts.base(plan.agent), input.extraSystemPrompt);
   let messages: ChatMessage[];
   let fresh: ChatMessage[];
@@ -118,6 +123,25 @@ export async function runTurn(run: TurnHost, deps: TurnDeps): Promise<StopReason
   return stopReason;
 }
 
+/** A plain run: the client's messages and system text only, one model call, nothing stored. */
+async function plainTurn(run: TurnHost, deps: TurnDeps): Promise<StopReason> {
+  const { input } = run;
+  const { reason } = await modelStep(
+    run,
+    deps,
+    {
+      system: input.extraSystemPrompt ?? '',
+      messages: input.messages,
+      tools: [],
+      toolChoice: undefined,
+      sampling: input.sampling ?? NO_SAMPLING,
+      signal: run.signal,
+    },
+    run.plan.plainModels,
+  );
+  return reason === 'length' ? 'length' : 'stop';
+}
+
 async function storeTurn(run: TurnHost, deps: TurnDeps, turn: ChatMessage[]): Promise<void> {
   run.commit();
   try {
@@ -137,9 +161,18 @@ async function modelStep(
   run: TurnHost,
   deps: TurnDeps,
   request: Parameters<typeof openModelStream>[2],
+  candidates: readonly ResolvedModel[] = run.plan.models,
 ): Promise<ModelStep> {
   const { fold } = run;
-  const opened = await openModelStream(deps.models, run.plan.models, request, deps.retry, deps.log);
+  const started = performance.now();
+  let opened: OpenedModelStream;
+  try {
+    opened = await openModelStream(deps.models, candidates, request, deps.retry, deps.log);
+  } catch (err) {
+    run.providerMs += performance.now() - started;
+    throw err;
+  }
+  const firstTokenMs = performance.now() - started;
   run.model = opened.model.ref;
   fold.beginStep();
   try {
@@ -157,6 +190,9 @@ async function modelStep(
     }
     return fold.step!;
   } finally {
+    const durationMs = performance.now() - started;
+    run.providerMs += durationMs;
+    deps.metrics.modelCall(opened.model, firstTokenMs, durationMs);
     void opened.rest.return?.()?.catch(() => {});
   }
 }

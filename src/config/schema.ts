@@ -1,14 +1,16 @@
 import { z } from 'zod';
+import { agentsSchema, type agentEntrySchema, type agentMapEntrySchema, type modelRefSchema } from './agentsSchema.js';
+import { modelsSchema, type providerModelSchema, type providerSchema } from './modelsSchema.js';
+import { nonNegativeInt, positiveInt } from './numberSchemas.js';
 
 /**
  * The one source of truth for config keys, types and defaults.
- * Every object is strict: an unknown key refuses to start, as OpenClaw does.
+ * Every object is strict. Keys OpenClaw knows and this gateway does not serve are taken out by the loader
+ * before validation (see unservedKeys.ts); what is left must match this schema exactly.
  * `.prefault({})` (not `.default`) so nested defaults are filled in when a section is absent.
  */
 
 const port = z.number().int().min(1).max(65535);
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().min(0);
 
 export const rateLimitSchema = z
   .strictObject({
@@ -46,6 +48,50 @@ export const chatCompletionsSchema = z
     keepaliveMs: positiveInt.default(15_000),
     maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
     images: imagesSchema,
+    /** Server-side tool steps stream as `delta.reasoning_content` before the answer. */
+    toolProgress: z.boolean().default(true),
+    openWebUi: z
+      .strictObject({
+        /** `X-OpenWebUI-Chat-Id` keys a request without `user` or session header to one session per chat. */
+        sessionPerChat: z.boolean().default(true),
+        /** Regular expressions for Open WebUI's housekeeping prompts, answered by one plain model call; [] turns it off. */
+        taskPatterns: z.array(z.string()).default(['^### Task:']),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** OpenClaw's `files.*` keys, accepted so its configs load; `input_file` parts are not read yet. */
+const filesSchema = z
+  .strictObject({
+    allowUrl: z.boolean(),
+    urlAllowlist: z.array(z.string()),
+    allowedMimes: z.array(z.string()),
+    maxBytes: positiveInt,
+    maxChars: positiveInt,
+    maxRedirects: nonNegativeInt,
+    timeoutMs: positiveInt,
+    pdf: z.strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt }).partial(),
+  })
+  .partial();
+
+/** `POST /v1/responses` (OpenResponses): same limits as chat completions, plus the stored-response bounds. */
+export const responsesSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    keepaliveMs: positiveInt.default(15_000),
+    maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
+    maxUrlParts: nonNegativeInt.default(8),
+    images: imagesSchema,
+    files: filesSchema.optional(),
+    /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}`: oldest dropped past the count. */
+    storedResponses: z
+      .strictObject({
+        maxCount: positiveInt.default(1000),
+        maxBytes: positiveInt.default(256 * 1024 * 1024),
+        ttlSeconds: positiveInt.default(3600),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -59,83 +105,106 @@ export const wsSchema = z
   })
   .prefault({});
 
+/**
+ * An origin as a browser sends it in `Origin` (`scheme://host[:port]`, no path), or `*`.
+ * Stored the way browsers serialise it (lowercase, default port dropped) so requests compare as plain strings.
+ */
+export const originEntrySchema = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    if (raw === '*') return raw;
+    const bare = raw.replace(/\/$/, '').toLowerCase();
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/.test(bare)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an origin like "https://app.example:8443" or "*", got "${raw}"`,
+      });
+      return z.NEVER;
+    }
+    // http(s) origins drop their default port, as browsers do; other schemes (chrome-extension://) have no URL origin.
+    return /^https?:/.test(bare) ? new URL(bare).origin : bare;
+  });
+
+/** A host name or IP literal served as `Host` (any port); `.example.com` also matches its subdomains. */
+export const hostEntrySchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((raw, ctx) => {
+    const host = raw.includes(':') && !raw.startsWith('[') ? `[${raw}]` : raw;
+    if (!/^(\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/.test(host)) {
+      ctx.addIssue({ code: 'custom', message: `expected a host name or IP address without port, got "${raw}"` });
+      return z.NEVER;
+    }
+    return host;
+  });
+
+const originListSchema = z.strictObject({ allowedOrigins: z.array(originEntrySchema).default([]) }).prefault({});
+
+/** OpenClaw's `gateway.controlUi` keys that this gateway acts on. */
+export const controlUiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** URL path the page is served under; the WebSocket stays on `/`. */
+    basePath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, 'expected a URL path starting with "/"')
+      .default('/'),
+    /** Folder holding a built Control UI (index.html, assets/); the package's own build when unset. */
+    root: z.string().min(1).optional(),
+    /** Origins besides the gateway's own that may open the WebSocket. */
+    allowedOrigins: z.array(originEntrySchema).default([]),
+  })
+  .prefault({});
+
 export const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
-    bind: z.enum(['loopback', 'lan', 'custom']).default('loopback'),
+    /** `auto` and `tailnet` are OpenClaw's; here `auto` means loopback and `tailnet` is refused at start. */
+    bind: z.enum(['loopback', 'lan', 'custom', 'auto', 'tailnet']).default('loopback'),
     customBindHost: z.ipv4().optional(),
+    /** `Host` names served besides loopback names (and, bound to LAN, the machine's IP literals). */
+    allowedHosts: z.array(hostEntrySchema).default([]),
     shutdownGraceMs: nonNegativeInt.default(10_000),
     auth: authSchema,
     http: z
       .strictObject({
-        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema }).prefault({}),
+        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema, responses: responsesSchema }).prefault({}),
+        /** `Idempotency-Key`: how long, and how many, first answers are kept for retries. */
+        idempotency: z
+          .strictObject({ ttlSeconds: positiveInt.default(86_400), maxEntries: positiveInt.default(1000) })
+          .prefault({}),
+        /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
+        cors: originListSchema,
       })
       .prefault({}),
     ws: wsSchema,
+    /** `GET /metrics` (Prometheus): behind the gateway's auth unless `public`. */
+    metrics: z.strictObject({ enabled: z.boolean().default(true), public: z.boolean().default(false) }).prefault({}),
+    /** One JSON line per request on stderr (as `--verbose` does). */
+    logging: z.strictObject({ requests: z.boolean().default(false) }).prefault({}),
+    /** The Control UI page and who may open the WebSocket from a browser (OpenClaw's keys). */
+    controlUi: controlUiSchema,
   })
   .prefault({});
 
-/** `"<provider>/<model>"` or `{primary, fallbacks}`. */
-export const modelRefSchema = z.union([
-  z.string().regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"'),
-  z.strictObject({
-    primary: z.string().regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"'),
-    fallbacks: z.array(z.string().regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')).default([]),
-  }),
-]);
+const logLevel = z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 
-const agentFields = {
-  name: z.string().optional(),
-  model: modelRefSchema.optional(),
-  systemPrompt: z.string().optional(),
-  workspace: z.string().optional(),
-  timeoutSeconds: nonNegativeInt.optional(),
-  tools: z.array(z.string()).optional(),
-};
-
-export const agentEntrySchema = z.strictObject({
-  id: z.string().min(1),
-  default: z.boolean().optional(),
-  ...agentFields,
-});
-
-export const agentsSchema = z
+export const loggingSchema = z
   .strictObject({
-    defaults: z
-      .strictObject({
-        ...agentFields,
-        timeoutSeconds: nonNegativeInt.default(172_800),
-        maxConcurrent: positiveInt.default(1024),
-        maxQueued: nonNegativeInt.default(4096),
-        maxToolSteps: positiveInt.default(8),
-      })
-      .prefault({}),
-    list: z.array(agentEntrySchema).default([]),
+    /** What the log file receives (and the console, unless `consoleLevel` says otherwise). */
+    level: logLevel.optional(),
+    /** JSON lines appended here as well as to stderr; `~` is expanded by the loader. */
+    file: z.string().optional(),
+    consoleLevel: logLevel.optional(),
   })
   .prefault({});
 
-export const providerModelSchema = z.strictObject({
-  id: z.string().min(1),
-  name: z.string().optional(),
-  contextWindow: positiveInt.optional(),
-  maxTokens: positiveInt.optional(),
-});
-
-export const providerSchema = z.strictObject({
-  baseUrl: z.url().optional(),
-  apiKey: z.string().optional(),
-  api: z.enum(['openai-completions', 'anthropic-messages']),
-  headers: z.record(z.string(), z.string()).optional(),
-  timeoutSeconds: positiveInt.optional(),
-  /** Retries of 429/5xx/connection errors before the first token, per model. */
-  maxRetries: nonNegativeInt.optional(),
-  models: z.array(providerModelSchema).default([]),
-});
-
-export const modelsSchema = z
-  .strictObject({
-    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerSchema).default({}),
-  })
+/** Variables for `${VAR}` in this file and for providers' keys; the process environment wins over them. */
+export const envSchema = z
+  .object({ vars: z.record(z.string(), z.string()).optional() })
+  .catchall(z.string())
   .prefault({});
 
 export const configSchema = z
@@ -144,11 +213,17 @@ export const configSchema = z
     gateway: gatewaySchema,
     agents: agentsSchema,
     models: modelsSchema,
+    logging: loggingSchema,
+    env: envSchema,
   })
   .prefault({});
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type AgentEntry = z.output<typeof agentEntrySchema>;
+export type AgentMapEntry = z.output<typeof agentMapEntrySchema>;
+export type ProviderModel = z.output<typeof providerModelSchema>;
+export type LogLevelName = z.output<typeof logLevel>;
 export type ModelRef = z.output<typeof modelRefSchema>;
+export type ControlUiConfig = z.output<typeof controlUiSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { type BodyReader, readRequestBody } from './bufferedBody.js';
+import type { MetricsExporter } from './metricsRoute.js';
 import { honoSseStreamer, type SseStreamer } from './sseStream.js';
 
 /**
@@ -18,6 +19,13 @@ export interface HttpEdge {
   requestSignal(c: Context): AbortSignal;
   /** Reads the request body as text, or undefined once it passes `maxBytes`. */
   readBody: BodyReader;
+  // Capabilities a runtime may lack, rather than faster versions of the above:
+  /** Serves the built Control UI's files (paths relative to its base path); no page when unset. */
+  controlUiFiles?: MiddlewareHandler;
+  /** The machine's IP addresses, served as `Host` when bound to LAN; none when unset. */
+  localAddresses?: () => readonly string[];
+  /** Prometheus exposition for `GET /metrics`; no such route when unset. */
+  metrics?: MetricsExporter;
 }
 
 /**

@@ -8,8 +8,11 @@ import type { createNodeWebSocket } from '@hono/node-ws';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
+import { attemptLimiter } from '../auth/attemptLimiter.js';
 import { createApp } from '../http/app.js';
+import type { MetricsExporter } from '../http/metricsRoute.js';
 import { authLockedError, errorResponse } from '../http/openai/errors.js';
+import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
@@ -42,7 +45,13 @@ export class StartupError extends Error {
 export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['bind']): string {
   switch (bind) {
     case 'loopback':
+    // OpenClaw's `auto` prefers loopback; without Tailscale discovery here that is all it can mean.
+    case 'auto':
       return '127.0.0.1';
+    case 'tailnet':
+      throw new StartupError(
+        'gateway.bind "tailnet" needs Tailscale, which this gateway does not serve; use "lan" or "custom"',
+      );
     case 'lan':
       return '0.0.0.0';
     case 'custom':
@@ -65,19 +74,39 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       `refusing to bind the gateway to ${host} without auth (gateway.auth.mode is "none"); use bind loopback or set a token`,
     );
   }
+  const wildcards = wildcardOrigins(config.gateway);
+  if (wildcards.length > 0) {
+    if (ctx.auth.mode === 'none') {
+      await ctx.store.close();
+      throw new StartupError(
+        `${wildcards.join(' and ')}: "*" lets every web page drive the gateway, so it needs token or password auth (gateway.auth.mode is "none")`,
+      );
+    }
+    log.log(
+      'warn',
+      `browser access: ${wildcards.join(' and ')} allow any origin ("*"); web pages still need the ${ctx.auth.mode}`,
+    );
+  }
 
-  const { edge, sendDirect } = createNodeEdge();
+  const { edge, sendDirect } = createNodeEdge(config);
   // The WebSocket stack (ws, @hono/node-ws, the protocol modules) loads with the first upgrade request.
   let ws: { nodeWs: ReturnType<typeof createNodeWebSocket>; createSocket: typeof createGatewaySocket } | undefined;
   const websocket: MiddlewareHandler = async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
     const ip = edge.clientIp(c);
-    const verdict = ctx.limiter.check(ip);
+    const origin = c.req.header('origin');
+    const verdict = attemptLimiter(ctx, ip, origin).check();
     if (verdict.locked) return errorResponse(authLockedError(verdict.retryAfterMs));
     const { createSocket } = ws;
-    return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip }))(c, next);
+    return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip, origin }))(c, next);
   };
-  const app = createApp(ctx, { ...edge, websocket });
+  // prom-client loads with the first scrape, not at start-up; its process collectors start then.
+  let exporter: Promise<MetricsExporter> | undefined;
+  const metrics: MetricsExporter = async () => {
+    exporter ??= import('./prometheusExporter.js').then((m) => m.createPrometheusExporter(ctx));
+    return (await exporter)();
+  };
+  const app = createApp(ctx, { ...edge, websocket, metrics });
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {
     const res = await app.fetch(req, env);
     return sendDirect(res, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : res;

@@ -48,6 +48,8 @@ export class GatewayConnection implements BroadcastTarget {
     private readonly ctx: GatewayContext,
     private readonly hub: GatewayHub,
     private readonly ip: string,
+    /** The upgrade's `Origin`: set when a web page opened the socket. */
+    private readonly origin?: string,
   ) {}
 
   get connected(): boolean {
@@ -144,7 +146,7 @@ export class GatewayConnection implements BroadcastTarget {
   }
 
   private async completeConnect(id: string, params: unknown): Promise<void> {
-    const verdict = await evaluateConnect(params, this.ctx, this.hub, this.ip);
+    const verdict = await evaluateConnect(params, this.ctx, this.hub, this.ip, this.origin);
     if (this.state === 'closed') return;
     if (verdict.kind === 'refused') {
       this.ctx.log.log('info', 'ws: connect refused', {

@@ -5,28 +5,34 @@ import { gatewayHub } from './gatewayHub.js';
 
 /**
  * The OpenClaw gateway protocol for one upgraded socket, as Hono WebSocket handlers.
- * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress }))`.
+ * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress, origin }))`.
  */
-export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string }): WSEvents {
+export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string; origin?: string }): WSEvents {
   const hub = gatewayHub(ctx);
   let connection: GatewayConnection | undefined;
+  let counted = false;
+  const closed = (): void => {
+    if (counted) ctx.metrics.wsConnections--;
+    counted = false;
+    connection?.closed();
+  };
   return {
     onOpen(_evt, ws) {
-      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress);
+      ctx.metrics.wsConnections++;
+      counted = true;
+      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, peer.origin);
       connection.open();
     },
     onMessage(evt, _ws) {
       connection?.receive(evt.data);
     },
-    onClose() {
-      connection?.closed();
-    },
+    onClose: closed,
     onError(evt) {
       ctx.log.log('debug', 'ws: socket error', {
         connId: connection?.connId,
         error: String((evt as { error?: unknown }).error ?? evt.type),
       });
-      connection?.closed();
+      closed();
     },
   };
 }

@@ -57,7 +57,9 @@ describe('openclaw CLI', () => {
     expect(running.stderr()).not.toContain(token!);
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
-    expect(running.stdout().split(token!).length - 1).toBe(1);
+    // Once as the token, once in the ready Control UI link; nowhere else.
+    expect(running.stdout().split(token!).length - 1).toBe(2);
+    expect(running.stdout()).toContain(`control ui: ${url}/?token=${token}`);
   });
 
   it('takes --port over OPENCLAW_GATEWAY_PORT and the config', async () => {
@@ -83,5 +85,18 @@ describe('openclaw CLI', () => {
     const syntax = spawnCli(['gateway', '--config', file], env());
     expect(await syntax.exited).toBe(78);
     expect(syntax.stderr()).toMatch(/syntax error \(line 1/);
+  });
+
+  it('says at start which web pages may use it, refusing "*" without a secret', async () => {
+    const file = join(dir, 'cors.json5');
+    await writeFile(file, "{ gateway: { auth: { token: 't0k' }, http: { cors: { allowedOrigins: ['*'] } } } }");
+    running = spawnCli(['gateway', '--port', '0', '--config', file], env());
+    await running.waitFor(/browser pages: CORS for ANY origin/);
+    expect(running.stderr()).toMatch(/allow any origin .*; web pages still need the token/);
+
+    await writeFile(file, "{ gateway: { auth: { mode: 'none' }, http: { cors: { allowedOrigins: ['*'] } } } }");
+    const refused = spawnCli(['gateway', '--port', '0', '--config', file], env());
+    expect(await refused.exited).toBe(78);
+    expect(refused.stderr()).toMatch(/gateway\.http\.cors\.allowedOrigins: "\*" .*needs token or password auth/);
   });
 });

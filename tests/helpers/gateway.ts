@@ -27,7 +27,7 @@ export interface TestGateway extends RunningGateway {
 /** A real gateway in this process on 127.0.0.1, port 0, with its own temp state dir. */
 export async function startTestGateway(
   raw: Record<string, unknown> = {},
-  options: { env?: NodeJS.ProcessEnv; stateDir?: string; verbose?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; stateDir?: string; verbose?: boolean; port?: number } = {},
 ): Promise<TestGateway> {
   const withDefaults = {
     ...raw,
@@ -43,7 +43,7 @@ export async function startTestGateway(
     verbose: options.verbose ?? false,
     log: (level, msg, fields) => logs.push({ level, msg, fields }),
   };
-  const running = await startGateway({ config, stateDir, env: options.env ?? {}, log, port: 0 });
+  const running = await startGateway({ config, stateDir, env: options.env ?? {}, log, port: options.port ?? 0 });
   const token = running.ctx.auth.mode === 'none' ? '' : running.ctx.auth.secret;
   return {
     ...running,
@@ -70,8 +70,22 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
     gateway: {
       ...gateway,
       http: {
+        ...(gateway.http as object),
         endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
       },
+    },
+  };
+}
+
+/** Config with `/v1/responses` on (and chat completions only if `extra` turns it on). */
+export function responsesConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const gateway = (extra.gateway ?? {}) as Record<string, unknown>;
+  const endpoints = ((gateway.http as any)?.endpoints ?? {}) as Record<string, unknown>;
+  return {
+    ...extra,
+    gateway: {
+      ...gateway,
+      http: { endpoints: { ...endpoints, responses: { enabled: true, ...((endpoints.responses as object) ?? {}) } } },
     },
   };
 }

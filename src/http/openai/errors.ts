@@ -8,9 +8,12 @@ import { HTTPException } from 'hono/http-exception';
 export type OpenAiError =
   | { kind: 'invalid_request'; message: string; param?: string | null; code?: string | null }
   | { kind: 'invalid_api_key'; message?: string }
+  | { kind: 'forbidden'; message: string }
   | { kind: 'not_found'; message: string; code?: 'model_not_found' | 'not_found' }
   | { kind: 'method_not_allowed'; allow: string }
+  | { kind: 'conflict'; message: string; code: string }
   | { kind: 'payload_too_large'; limit?: number }
+  | { kind: 'misdirected'; message: string }
   | { kind: 'rate_limited'; message: string; retryAfterMs: number; code?: 'rate_limit_exceeded' | 'auth_rate_limited' }
   | { kind: 'upstream'; message: string }
   | { kind: 'timeout'; message: string }
@@ -54,6 +57,8 @@ export function shapeError(e: OpenAiError): Shaped {
         ),
         headers: { 'www-authenticate': 'Bearer' },
       };
+    case 'forbidden':
+      return { status: 403, body: body(e.message, 'request_forbidden', null, 'forbidden'), headers: {} };
     case 'not_found':
       return { status: 404, body: body(e.message, 'invalid_request_error', null, e.code ?? 'not_found'), headers: {} };
     case 'method_not_allowed':
@@ -61,6 +66,13 @@ export function shapeError(e: OpenAiError): Shaped {
         status: 405,
         body: body('Method Not Allowed', 'invalid_request_error', null, 'method_not_allowed'),
         headers: { allow: e.allow },
+      };
+    case 'conflict':
+      // 409 is one of the statuses the SDKs retry; a retry would only conflict again.
+      return {
+        status: 409,
+        body: body(e.message, 'invalid_request_error', null, e.code),
+        headers: { 'x-should-retry': 'false' },
       };
     case 'payload_too_large':
       return {
@@ -73,6 +85,8 @@ export function shapeError(e: OpenAiError): Shaped {
         ),
         headers: {},
       };
+    case 'misdirected':
+      return { status: 421, body: body(e.message, 'invalid_request_error', null, 'host_not_allowed'), headers: {} };
     case 'rate_limited':
       return {
         status: 429,
