@@ -1,4 +1,5 @@
 import type { ToolCall } from '../messages.js';
+import { StoreUnavailableError } from '../sessions/store.js';
 import type { Permit } from './admission.js';
 import type { AgentPlan } from './agentPlan.js';
 import { EventStream } from './eventStream.js';
@@ -11,6 +12,7 @@ import {
   type StopReason,
 } from './events.js';
 import type { RunInput } from './runtime.js';
+import { storeUnavailable } from './storeUnavailable.js';
 import { TurnFold } from './turnFold.js';
 import { runTurn, type TurnDeps, type TurnHost } from './turnLoop.js';
 
@@ -134,6 +136,7 @@ export class AgentRun implements TurnHost {
   #errorFrom(err: unknown): RunError {
     if (this.#abortError !== undefined) return this.#abortError;
     if (err instanceof RunFailure) return err.error;
+    if (err instanceof StoreUnavailableError) return storeUnavailable(err.message);
     this.deps.log.log('error', 'run failed unexpectedly', {
       runId: this.runId,
       error: err instanceof Error ? (err.stack ?? err.message) : String(err),

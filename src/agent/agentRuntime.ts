@@ -8,7 +8,9 @@ import { AgentRun, type RunDeps } from './agentRun.js';
 import type { AgentRegistry } from './agents.js';
 import { RunFailure, type RunEvent } from './events.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './modelCall.js';
+import { storeUnavailable } from './storeUnavailable.js';
 import type { AgentRuntime, RunHandle } from './runtime.js';
+import type { SharedSessionLocks } from './sharedLocks.js';
 import { createSystemPrompts } from './systemPrompt.js';
 import type { WorkspaceFiles } from './workspace.js';
 
@@ -21,11 +23,13 @@ export interface AgentRuntimeDeps {
   log: Logger;
   retry?: Partial<RetryPolicy>;
   metrics?: RunMetrics;
+  /** Serialises keyed runs across replicas; absent when this process is the only one. */
+  sharedLocks?: SharedSessionLocks;
 }
 
 /** The one run path: admits runs, keeps the active ones, and lets transports watch and abort them. */
 export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
-  const { agents, models, log } = deps;
+  const { agents, models, log, sharedLocks } = deps;
   const admission = new Admission({ maxConcurrent: deps.defaults.maxConcurrent, maxQueued: deps.defaults.maxQueued });
   const plans = new Map<string, AgentPlan>();
   const listeners = new Set<(event: RunEvent) => void>();
@@ -71,12 +75,15 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       if (plan === undefined)
         throw new RunFailure({ code: 'unknown_agent', message: `unknown agent "${input.agentId}"` });
       checkRunInput(input, plan);
+      if (!input.stateless && sharedLocks !== undefined && !sharedLocks.available()) {
+        throw new RunFailure(storeUnavailable('session storage is unreachable'));
+      }
       const runId = input.runId ?? `run_${globalThis.crypto.randomUUID()}`;
       if (active.has(runId)) invalid(`run id "${runId}" is already in use`, 'runId');
       const run = new AgentRun(runDeps, runId, plan, input);
-      const admitted = admission.admit(input.sessionKey, run.signal);
+      const admitted = admission.admit(input.sessionKey, run.signal, input.stateless ? undefined : sharedLocks);
       active.set(runId, run);
-      run.emit({ type: 'lifecycle.start', agentId: plan.agent.id });
+      run.emit({ type: 'lifecycle.start', agentId: plan.agent.id, stateless: input.stateless });
       run.arm();
       void run.execute(admitted, () => active.delete(runId));
       const handle: RunHandle = {

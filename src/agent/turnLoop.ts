@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { ChatMessage, ToolCall, ToolChoice } from '../messages.js';
 import type { RunMetrics } from '../metrics/gatewayMetrics.js';
 import type { ModelEvent, ModelRegistry, ResolvedModel } from '../providers/types.js';
-import type { SessionStore } from '../sessions/store.js';
+import { type SessionStore, StoreUnavailableError } from '../sessions/store.js';
 import type { AgentPlan } from './agentPlan.js';
 import { mergeConversation } from './conversation.js';
 import { RunFailure, type RunEventBody, type StopReason } from './events.js';
@@ -147,6 +147,7 @@ async function storeTurn(run: TurnHost, deps: TurnDeps, turn: ChatMessage[]): Pr
   try {
     await deps.store.appendTurn(run.sessionKey, run.agentId, turn, run.fold.usage);
   } catch (err) {
+    if (err instanceof StoreUnavailableError) throw err;
     deps.log.log('error', 'could not store the session turn', {
       runId: run.runId,
       sessionKey: run.sessionKey,

@@ -3,7 +3,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { assembleGateway, type ContextControls } from '../gatewayAssembly.js';
 import type { Logger } from '../log.js';
-import { openSqliteSessionStore } from './sessions/sqliteStore.js';
+import { openGatewayStorage } from './storage.js';
 import { nodeWorkspaceFiles } from './workspaceFiles.js';
 
 export interface ContextOptions {
@@ -33,13 +33,13 @@ export async function createGatewayContext(options: ContextOptions): Promise<Gat
   return (await createContextControls(options)).ctx;
 }
 
-/** The gateway on Node: SQLite sessions, workspace files on disk, undici for the providers. */
+/** The gateway on Node: SQLite or PostgreSQL storage, workspace files on disk, undici for the providers. */
 export async function createContextControls({ config, stateDir, env, log }: ContextOptions): Promise<ContextControls> {
   return assembleGateway({
     config,
     env,
     log,
-    openStore: () => openSqliteSessionStore(stateDir),
+    openStorage: (metrics) => openGatewayStorage(config, stateDir, env, log, metrics),
     workspace: nodeWorkspaceFiles,
     fetch: providerFetch(),
     generateToken,

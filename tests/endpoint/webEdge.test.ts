@@ -1,5 +1,5 @@
 import { configSchema } from '../../src/config/schema.js';
-import { assembleGateway } from '../../src/gatewayAssembly.js';
+import { assembleGateway, inProcessStorage } from '../../src/gatewayAssembly.js';
 import { createApp } from '../../src/http/app.js';
 import { webEdge } from '../../src/http/httpEdge.js';
 import { silentLogger } from '../../src/log.js';
@@ -19,11 +19,11 @@ describeEndpointCore('Web-Standards edge, through app.fetch with no socket', asy
       }),
     ),
   );
-  const { ctx, markReady } = assembleGateway({
+  const { ctx, markReady } = await assembleGateway({
     config,
     env: {},
     log: silentLogger,
-    openStore: () => new MemorySessionStore(),
+    openStorage: async (metrics) => inProcessStorage(new MemorySessionStore(), config, metrics),
     workspace: { readText: async () => null },
     generateToken: () => 'unused',
   });

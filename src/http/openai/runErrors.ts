@@ -12,6 +12,8 @@ export function httpErrorOf(error: RunError): OpenAiError {
       return { kind: 'invalid_request', message: error.message, param: error.param ?? null };
     case 'provider':
       return { kind: 'upstream', message: error.message };
+    case 'unavailable':
+      return { kind: 'unavailable', message: error.message, retryAfterMs: error.retryAfterMs };
     case 'timeout':
       return { kind: 'timeout', message: error.message };
     case 'aborted':
