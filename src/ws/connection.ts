@@ -45,6 +45,7 @@ export class GatewayConnection implements BroadcastTarget {
     private readonly ctx: GatewayContext,
     private readonly hub: GatewayHub,
     private readonly ip: string,
+    private readonly onConnected: () => void = () => {},
   ) {}
 
   get connected(): boolean {
@@ -80,7 +81,7 @@ export class GatewayConnection implements BroadcastTarget {
     }
     const size = utf8Length(data, preConnect ? limits.preAuthMaxBytes : limits.maxPayload);
     if (preConnect && size > limits.preAuthMaxBytes)
-      return this.close(CloseCode.policyViolation, 'pre-connect frame too large');
+      return this.close(CloseCode.messageTooBig, 'pre-connect frame too large');
     if (size > limits.maxPayload) return this.close(CloseCode.messageTooBig, 'frame too large');
 
     switch (this.state) {
@@ -89,7 +90,7 @@ export class GatewayConnection implements BroadcastTarget {
       case 'connecting':
         this.queuedBytes += size;
         if (this.queuedBytes > limits.preAuthMaxBytes)
-          return this.close(CloseCode.policyViolation, 'pre-connect frames too large');
+          return this.close(CloseCode.messageTooBig, 'pre-connect frames too large');
         this.queued.push(data);
         return;
       case 'connected':
@@ -174,6 +175,7 @@ export class GatewayConnection implements BroadcastTarget {
       },
     };
     this.state = 'connected';
+    this.onConnected();
     this.hub.connections.add(this);
     this.ctx.log.log('info', 'ws: client connected', {
       connId: this.connId,

@@ -48,7 +48,9 @@ export function chatCompletionsRoutes(
           kind: 'invalid_request',
           param: param || null,
           code:
-            issue.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value',
+            issue.code === 'invalid_type' && valueAt(result.data, issue.path) === undefined
+              ? 'missing_required_parameter'
+              : 'invalid_value',
           message: param ? `Invalid value for '${param}': ${issue.message}` : issue.message,
         });
       }),
@@ -126,6 +128,12 @@ export function chatCompletionsRoutes(
       },
     )
     .all('/', () => errorResponse({ kind: 'method_not_allowed', allow: 'POST' }));
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) value = (value as Record<PropertyKey, unknown> | null | undefined)?.[key];
+  return value;
 }
 
 function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {

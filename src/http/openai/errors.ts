@@ -11,6 +11,8 @@ export type OpenAiError =
   | { kind: 'not_found'; message: string; code?: 'model_not_found' | 'not_found' }
   | { kind: 'method_not_allowed'; allow: string }
   | { kind: 'payload_too_large'; limit?: number }
+  | { kind: 'headers_too_large' }
+  | { kind: 'request_timeout' }
   | { kind: 'rate_limited'; message: string; retryAfterMs: number; code?: 'rate_limit_exceeded' | 'auth_rate_limited' }
   | { kind: 'upstream'; message: string }
   | { kind: 'timeout'; message: string }
@@ -69,6 +71,18 @@ export function shapeError(e: OpenAiError): Shaped {
           null,
           'payload_too_large',
         ),
+        headers: {},
+      };
+    case 'headers_too_large':
+      return {
+        status: 431,
+        body: body('Request headers too large.', 'invalid_request_error', null, 'request_header_fields_too_large'),
+        headers: {},
+      };
+    case 'request_timeout':
+      return {
+        status: 408,
+        body: body('The request was not received in time.', 'invalid_request_error', null, 'request_timeout'),
         headers: {},
       };
     case 'rate_limited':
