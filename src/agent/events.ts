@@ -9,7 +9,7 @@ export type RunError =
   | { code: 'aborted'; message: string }
   | { code: 'invalid_request'; message: string; param?: string }
   | { code: 'unknown_agent'; message: string }
-  | { code: 'provider'; message: string; status?: number; afterFirstToken: boolean }
+  | { code: 'provider'; message: string; status?: number; retryAfterMs?: number; afterFirstToken: boolean }
   | { code: 'internal'; message: string };
 
 export class RunFailure extends Error {

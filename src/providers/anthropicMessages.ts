@@ -249,6 +249,7 @@ function toProviderError(error: unknown, ctx: FailureContext): ProviderError {
   const stopped = interruption(ctx);
   if (stopped) return stopped;
   if (error instanceof APIConnectionError) return connectionFailure(ctx, describe(error));
-  if (error instanceof APIError) return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message));
+  if (error instanceof APIError)
+    return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message), error.headers);
   return connectionFailure(ctx, describe(error));
 }

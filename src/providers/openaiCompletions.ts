@@ -235,7 +235,7 @@ function toProviderError(error: unknown, ctx: FailureContext): ProviderError {
   if (stopped) return stopped;
   if (error instanceof OpenAI.APIConnectionError) return connectionFailure(ctx, describe(error));
   if (error instanceof OpenAI.APIError)
-    return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message));
+    return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message), error.headers);
   // Anything else mid-stream (a cut socket surfaces as undici's `TypeError: terminated`) is a broken connection.
   return connectionFailure(ctx, describe(error));
 }

@@ -35,11 +35,33 @@ export function interruption(ctx: FailureContext): ProviderError | undefined {
 }
 
 /** An HTTP error status from the provider (undefined: an error event inside a 200 stream). */
-export function statusFailure(ctx: FailureContext, status: number | undefined, providerMessage: string): ProviderError {
-  const message = `${ctx.ref}: ${status ?? 'stream error'} ${safeMessage(providerMessage, ctx.apiKey)}`.trimEnd();
-  if (status === 429) return new ProviderError('rate_limited', message, status);
+export function statusFailure(
+  ctx: FailureContext,
+  status: number | undefined,
+  providerMessage: string,
+  headers?: Headers,
+): ProviderError {
+  const detail = safeMessage(providerMessage, ctx.apiKey);
+  // The client's own credentials were fine: say whose were not, so nobody chases a gateway token.
+  const message =
+    status === 401 || status === 403
+      ? `${ctx.ref}: the provider refused the gateway's credentials for it (${status} ${detail})`.replace(' )', ')')
+      : `${ctx.ref}: ${status ?? 'stream error'} ${detail}`.trimEnd();
+  if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMsOf(headers));
   if (status === undefined || status >= 500) return new ProviderError('server', message, status);
   return new ProviderError('client', message, status);
+}
+
+/** `retry-after-ms`, or `retry-after` in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMsOf(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms') ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export function connectionFailure(ctx: FailureContext, detail: string): ProviderError {

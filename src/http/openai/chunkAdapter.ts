@@ -1,4 +1,4 @@
-import type { RunEvent, RunResult, StopReason } from '../../agent/events.js';
+import type { RunError, RunEvent, RunResult, StopReason } from '../../agent/events.js';
 import type { Usage } from '../../agent/messages.js';
 import { streamErrorBody } from './errors.js';
 
@@ -109,7 +109,7 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
               streamErrorBody(
                 event.error.message,
                 event.error.code === 'provider' ? 'api_error' : 'server_error',
-                runErrorCode(event.error.code),
+                runErrorCode(event.error),
               ),
             ),
           ];
@@ -122,6 +122,7 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
   };
 }
 
-function runErrorCode(code: string): string {
-  return code === 'provider' ? 'upstream_error' : code === 'timeout' ? 'agent_timeout' : 'agent_run_failed';
+function runErrorCode(error: RunError): string {
+  if (error.code === 'provider') return error.status === 429 ? 'rate_limit_exceeded' : 'upstream_error';
+  return error.code === 'timeout' ? 'agent_timeout' : 'agent_run_failed';
 }
