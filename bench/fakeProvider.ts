@@ -112,7 +112,10 @@ function releaseBarrier(): void {
 
 /** Runs `start` now, or once the barrier is reached. */
 function afterBarrier(start: () => void): void {
-  if (barrier === 0) return start();
+  if (barrier === 0) {
+    start();
+    return;
+  }
   waiting.push(start);
   barrierTimer ??= setTimeout(releaseBarrier, BARRIER_TIMEOUT_MS);
   if (waiting.length >= barrier) releaseBarrier();
@@ -203,7 +206,7 @@ const toolCallStream = Buffer.from(
     .join('') + 'data: [DONE]\n\n',
 );
 
-function answer(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+function answer(res: http.ServerResponse, raw: string): void {
   let body: {
     model?: unknown;
     stream?: unknown;
@@ -244,7 +247,7 @@ const server = http.createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (part: string) => (raw += part));
-    req.on('end', () => answer(req, res, raw));
+    req.on('end', () => answer(res, raw));
     return;
   }
   if (req.method === 'GET' && url.startsWith('/stats')) {

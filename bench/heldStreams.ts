@@ -43,7 +43,10 @@ function peakOverlap(intervals: [number, number][]): number {
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let open = 0;
   let peak = 0;
-  for (const [, delta] of edges) peak = Math.max(peak, (open += delta));
+  for (const [, delta] of edges) {
+    open += delta;
+    peak = Math.max(peak, open);
+  }
   return peak;
 }
 

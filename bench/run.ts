@@ -21,7 +21,7 @@ import {
   type BenchSettings,
   type Machine,
 } from './benchResults.js';
-import { gatewayTarget, measureStartup, startGateway, type Gateway, type StartupSample } from './gatewayProcess.js';
+import { gatewayTarget, measureStartup, startGateway, type Gateway } from './gatewayProcess.js';
 import { holdStreams, type HeldStreamsResult } from './heldStreams.js';
 import { openPool, runLoad, type CellResult, type Target } from './loadGenerator.js';
 import { defaultReplyProfiles, type ProfileName } from './replyProfiles.js';
@@ -193,7 +193,10 @@ async function main(): Promise<void> {
   const pools = new Map<string, Pool>();
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
-    if (!pool) pools.set(origin, (pool = openPool(origin, Math.max(...settings.levels))));
+    if (!pool) {
+      pool = openPool(origin, Math.max(...settings.levels));
+      pools.set(origin, pool);
+    }
     return pool;
   };
   const note = (cell: CellResult): void => {

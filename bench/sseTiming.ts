@@ -20,8 +20,7 @@ export class SseTiming {
     let text = this.decoder.decode(chunk, { stream: true });
     if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
     this.buffer += text;
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) !== -1) {
+    for (let end = this.buffer.indexOf('\n\n'); end !== -1; end = this.buffer.indexOf('\n\n')) {
       const event = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 2);
       this.onEvent(event, at);

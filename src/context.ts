@@ -4,15 +4,21 @@ import type { AuthRateLimiter } from './auth/rateLimiter.js';
 import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { Logger } from './log.js';
+import type { ModelRegistry } from './providers/types.js';
 import type { SessionStore } from './sessions/store.js';
 
 /** Everything a transport needs, built once at startup. */
 export interface GatewayContext {
   config: GatewayConfig;
   auth: ResolvedAuth;
+  /** Failed-auth limiter per address. */
   limiter: AuthRateLimiter;
+  /** Failed-auth limiter per browser origin and address; never exempts loopback. */
+  browserLimiter: AuthRateLimiter;
   agents: AgentRegistry;
   runtime: AgentRuntime;
+  /** Provider models by `provider/model` ref (embeddings call them outside a run). */
+  models: ModelRegistry;
   store: SessionStore;
   log: Logger;
   version: string;

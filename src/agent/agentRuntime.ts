@@ -10,11 +10,13 @@ import {
   addUsage,
   ZERO_USAGE,
   type ChatMessage,
+  type FinishReason,
+  newToolCallId,
   type ToolCall,
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from './messages.js';
+} from '../messages.js';
 import {
   DEFAULT_RETRY,
   failureAfterFirstEvent,
@@ -326,13 +328,13 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     async #modelStep(
       request: Parameters<typeof openModelStream>[2],
       clientNames: Set<string>,
-    ): Promise<{ text: string; calls: PendingCall[]; reason: 'stop' | 'length' | 'tool_calls' }> {
+    ): Promise<{ text: string; calls: PendingCall[]; reason: FinishReason }> {
       const opened = await openModelStream(models, this.plan.models, request, retry, log);
       this.model = opened.model.ref;
       let text = '';
       const calls: PendingCall[] = [];
       const byIndex = new Map<number, PendingCall>();
-      const handle = (event: ModelEvent): 'stop' | 'length' | 'tool_calls' | undefined => {
+      const handle = (event: ModelEvent): FinishReason | undefined => {
         switch (event.type) {
           case 'text_delta': {
             if (event.delta === '') return undefined;
@@ -344,7 +346,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
           }
           case 'toolcall_start': {
             const call: PendingCall = {
-              id: event.id || `call_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`,
+              id: event.id || newToolCallId(),
               name: event.name,
               args: '',
               client: clientNames.has(event.name),
@@ -467,8 +469,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     },
 
     abortRun(runId, reason) {
-      const run = active.get(runId);
-      return run !== undefined && run.abort({ code: 'aborted', message: reason ?? 'run aborted' });
+      return active.get(runId)?.abort({ code: 'aborted', message: reason ?? 'run aborted' }) === true;
     },
 
     *activeRuns() {

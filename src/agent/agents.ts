@@ -13,6 +13,8 @@ export interface AgentDefinition {
   timeoutSeconds: number;
   /** Allow-list of built-in tool names; undefined means all built-ins. */
   tools?: string[];
+  /** `provider/model` for embeddings; unset means none, unless the agent runs on local/echo. */
+  embeddingModel?: string;
 }
 
 export interface AgentRegistry {
@@ -62,6 +64,7 @@ export function buildAgentRegistry(config: GatewayConfig): AgentRegistry {
       workspace: e.workspace ?? defaults.workspace,
       timeoutSeconds: e.timeoutSeconds ?? defaults.timeoutSeconds,
       tools: e.tools ?? defaults.tools,
+      embeddingModel: e.embeddingModel ?? defaults.embeddingModel,
     });
   }
   const marked = config.agents.list.find((a) => a.default === true);

@@ -1,4 +1,4 @@
-import { textOf, type ChatMessage } from './messages.js';
+import { textOf, type ChatMessage } from '../messages.js';
 
 export interface MergedConversation {
   /** What the model sees: stored history, then the new messages. */

@@ -1,6 +1,7 @@
-import type { ToolCall, Usage } from './messages.js';
+import type { FinishReason, ToolCall, Usage } from '../messages.js';
 
-export type StopReason = 'stop' | 'length' | 'tool_calls' | 'aborted' | 'error';
+/** How a run ended: a model's finish reason, or cut short. */
+export type StopReason = FinishReason | 'aborted' | 'error';
 
 /** Why a run could not start or did not finish. Transports map `code` to their own statuses. */
 export type RunError =
@@ -9,7 +10,19 @@ export type RunError =
   | { code: 'aborted'; message: string }
   | { code: 'invalid_request'; message: string; param?: string }
   | { code: 'unknown_agent'; message: string }
-  | { code: 'provider'; message: string; status?: number; retryAfterMs?: number; afterFirstToken: boolean }
+  /**
+   * `retryable`: whether the same request sent again may succeed (the last model's failure was a 429, a 5xx or a lost
+   * connection, and no output was sent). Decided here once; transports only read it.
+   */
+  | {
+      code: 'provider';
+      message: string;
+      status?: number;
+      /** The provider's `retry-after` with its last 429. */
+      retryAfterMs?: number;
+      afterFirstToken: boolean;
+      retryable: boolean;
+    }
   | { code: 'internal'; message: string };
 
 export class RunFailure extends Error {

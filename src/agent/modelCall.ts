@@ -80,13 +80,13 @@ export async function openModelStream(
             model: model.ref,
             attempt: attempt + 1,
             delayMs,
-            error: describe(err),
+            error: failureText(err),
           });
           await sleep(delayMs, signal);
           continue;
         }
-        log.log('warn', 'model call failed; trying the next model', { model: model.ref, error: describe(err) });
-        failures.push(`${model.ref}: ${describe(err)}`);
+        log.log('warn', 'model call failed; trying the next model', { model: model.ref, error: failureText(err) });
+        failures.push(`${model.ref}: ${failureText(err)}`);
         break;
       }
     }
@@ -98,6 +98,7 @@ export async function openModelStream(
     status: last instanceof ProviderError ? last.status : undefined,
     retryAfterMs: last instanceof ProviderError ? last.retryAfterMs : undefined,
     afterFirstToken: false,
+    retryable: last instanceof ProviderError && last.retryable,
   });
 }
 
@@ -105,13 +106,14 @@ export async function openModelStream(
 export function failureAfterFirstEvent(err: unknown, model: ResolvedModel): RunFailure {
   return new RunFailure({
     code: 'provider',
-    message: `${model.ref} failed mid-answer: ${describe(err)}`,
+    message: `${model.ref} failed mid-answer: ${failureText(err)}`,
     status: err instanceof ProviderError ? err.status : undefined,
     afterFirstToken: true,
+    retryable: false,
   });
 }
 
-function describe(err: unknown): string {
+function failureText(err: unknown): string {
   if (err instanceof ProviderError) return err.status === undefined ? err.message : `${err.status} ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }

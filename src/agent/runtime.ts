@@ -1,4 +1,4 @@
-import type { ChatMessage, SamplingParams, ToolChoice, ToolSpec } from './messages.js';
+import type { ChatMessage, SamplingParams, ToolChoice, ToolSpec } from '../messages.js';
 import type { RunEvent, RunResult } from './events.js';
 
 export interface RunInput {

@@ -1,12 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { AuthRateLimiter } from './rateLimiter.js';
+import { type AuthLimiters, attemptLimiter } from './attemptLimiter.js';
 import type { ResolvedAuth } from './resolve.js';
 import { createSecretMatcher } from './secretMatch.js';
 
-export interface GatewayAuthOptions {
+export interface GatewayAuthOptions extends AuthLimiters {
   auth: ResolvedAuth;
-  limiter: AuthRateLimiter;
   /** The peer address of the request (from the Node edge). */
   clientIp: (c: Parameters<MiddlewareHandler>[0]) => string;
   /** Builds the error response; `/v1/*` routes send OpenAI-shaped bodies. */
@@ -24,13 +23,13 @@ const BEARER = /^bearer[ \t]+(.+)$/i;
  * The presented value is tried as token or password alike, as OpenClaw does.
  */
 export function gatewayAuth(options: GatewayAuthOptions): MiddlewareHandler {
-  const { auth, limiter } = options;
+  const { auth } = options;
   if (auth.mode === 'none') return async (_c, next) => next();
   const matches = createSecretMatcher(auth.secret);
 
   return async function gatewayAuthMiddleware(c, next) {
-    const ip = options.clientIp(c);
-    const verdict = limiter.check(ip);
+    const limiter = attemptLimiter(options, options.clientIp(c), c.req.header('origin'));
+    const verdict = limiter.check();
     if (verdict.locked) throw new HTTPException(429, { res: options.onLocked(verdict.retryAfterMs) });
 
     const header = c.req.header('authorization');
@@ -40,11 +39,11 @@ export function gatewayAuth(options: GatewayAuthOptions): MiddlewareHandler {
       throw new HTTPException(401, { res: options.onUnauthorized() });
     }
     if (!matches(presented)) {
-      const after = limiter.recordFailure(ip);
+      const after = limiter.recordFailure();
       if (after.locked) throw new HTTPException(429, { res: options.onLocked(after.retryAfterMs) });
       throw new HTTPException(401, { res: options.onUnauthorized() });
     }
-    limiter.recordSuccess(ip);
+    limiter.recordSuccess();
     await next();
   };
 }

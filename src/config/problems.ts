@@ -5,15 +5,15 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], source: stri
   const problems: string[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push(describe([...issue.path, key], 'unknown key', source));
+      for (const key of issue.keys) problems.push(problemLine([...issue.path, key], 'unknown key', source));
       continue;
     }
-    problems.push(describe(issue.path, issue.message, source));
+    problems.push(problemLine(issue.path, issue.message, source));
   }
   return problems;
 }
 
-function describe(path: readonly PropertyKey[], message: string, source: string | undefined): string {
+function problemLine(path: readonly PropertyKey[], message: string, source: string | undefined): string {
   const dotted = path.length === 0 ? '(root)' : path.map(String).join('.');
   const line = source === undefined ? undefined : lineOf(path, source);
   return line === undefined ? `${dotted}: ${message}` : `${dotted} (line ${line}): ${message}`;

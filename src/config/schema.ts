@@ -49,6 +49,40 @@ export const chatCompletionsSchema = z
   })
   .prefault({});
 
+/** OpenClaw's `files.*` keys, accepted so its configs load; `input_file` parts are not read yet. */
+const filesSchema = z
+  .strictObject({
+    allowUrl: z.boolean(),
+    urlAllowlist: z.array(z.string()),
+    allowedMimes: z.array(z.string()),
+    maxBytes: positiveInt,
+    maxChars: positiveInt,
+    maxRedirects: nonNegativeInt,
+    timeoutMs: positiveInt,
+    pdf: z.strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt }).partial(),
+  })
+  .partial();
+
+/** `POST /v1/responses` (OpenResponses): same limits as chat completions, plus the stored-response bounds. */
+export const responsesSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    keepaliveMs: positiveInt.default(15_000),
+    maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
+    maxUrlParts: nonNegativeInt.default(8),
+    images: imagesSchema,
+    files: filesSchema.optional(),
+    /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}`: oldest dropped past the count. */
+    storedResponses: z
+      .strictObject({
+        maxCount: positiveInt.default(1000),
+        maxBytes: positiveInt.default(256 * 1024 * 1024),
+        ttlSeconds: positiveInt.default(3600),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const wsSchema = z
   .strictObject({
     tickIntervalMs: positiveInt.default(15_000),
@@ -59,16 +93,59 @@ export const wsSchema = z
   })
   .prefault({});
 
+/**
+ * An origin as a browser sends it in `Origin` (`scheme://host[:port]`, no path), or `*`.
+ * Stored the way browsers serialise it (lowercase, default port dropped) so requests compare as plain strings.
+ */
+export const originEntrySchema = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    if (raw === '*') return raw;
+    const bare = raw.replace(/\/$/, '').toLowerCase();
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/.test(bare)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an origin like "https://app.example:8443" or "*", got "${raw}"`,
+      });
+      return z.NEVER;
+    }
+    // http(s) origins drop their default port, as browsers do; other schemes (chrome-extension://) have no URL origin.
+    return /^https?:/.test(bare) ? new URL(bare).origin : bare;
+  });
+
+/** A host name or IP literal served as `Host` (any port); `.example.com` also matches its subdomains. */
+export const hostEntrySchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((raw, ctx) => {
+    const host = raw.includes(':') && !raw.startsWith('[') ? `[${raw}]` : raw;
+    if (!/^(\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/.test(host)) {
+      ctx.addIssue({ code: 'custom', message: `expected a host name or IP address without port, got "${raw}"` });
+      return z.NEVER;
+    }
+    return host;
+  });
+
+const originListSchema = z.strictObject({ allowedOrigins: z.array(originEntrySchema).default([]) }).prefault({});
+
 export const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
     bind: z.enum(['loopback', 'lan', 'custom']).default('loopback'),
     customBindHost: z.ipv4().optional(),
+    /** `Host` names served besides loopback names (and, bound to LAN, the machine's IP literals). */
+    allowedHosts: z.array(hostEntrySchema).default([]),
     shutdownGraceMs: nonNegativeInt.default(10_000),
     auth: authSchema,
+    /** Origins besides the gateway's own that may open the WebSocket (OpenClaw's key). */
+    controlUi: originListSchema,
     http: z
       .strictObject({
-        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema }).prefault({}),
+        endpoints: z.strictObject({ chatCompletions: chatCompletionsSchema, responses: responsesSchema }).prefault({}),
+        /** Origins granted CORS on the HTTP API; `*` only with token or password auth. */
+        cors: originListSchema,
       })
       .prefault({}),
     ws: wsSchema,
@@ -91,6 +168,11 @@ const agentFields = {
   workspace: z.string().optional(),
   timeoutSeconds: nonNegativeInt.optional(),
   tools: z.array(z.string()).optional(),
+  /** `provider/model` that `POST /v1/embeddings` uses for this agent. */
+  embeddingModel: z
+    .string()
+    .regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')
+    .optional(),
 };
 
 export const agentEntrySchema = z.strictObject({

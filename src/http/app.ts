@@ -1,58 +1,47 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
-import { apiCors } from './apiCors.js';
+import { browserAccess } from './browserAccess.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './health.js';
-import { errorResponse, type OpenAiError } from './openai/errors.js';
+import { createHostCheck, hostAllowList } from './hostAllowList.js';
+import { authLockedError, errorResponse, type OpenAiError } from './openai/errors.js';
 import { openAiRoutes } from './openai/routes.js';
+import { createOriginPolicy } from './originPolicy.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
-import type { SseStreamer } from './sseStream.js';
-import type { BodyReader } from './bufferedBody.js';
-
-export interface EdgeHooks {
-  /** Peer address of the request, from the runtime adapter. */
-  clientIp: (c: Context) => string;
-  /** The WebSocket upgrade handler for `GET /`, when the runtime supports it. */
-  websocket?: MiddlewareHandler;
-  /** Streams event-stream responses; Hono's streamSSE when unset. */
-  sse?: SseStreamer;
-  /** A signal that aborts when the client goes away; the request's own signal when unset. */
-  requestSignal?: (c: Context) => AbortSignal;
-  /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
-  readBody?: BodyReader;
-}
+import type { HttpEdge } from './httpEdge.js';
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */
-export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
+export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const chatEnabled = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+  const { gateway } = ctx.config;
+  const { chatCompletions, responses } = gateway.http.endpoints;
+  const openAiEnabled = chatCompletions.enabled || responses.enabled;
 
   app.use(requestId({ headerName: 'x-request-id' }), securityHeaders());
   if (ctx.log.verbose) app.use(requestLog(ctx.log));
+  // Browser safety for every route, the WebSocket upgrade included (it passes through this app too).
+  app.use(
+    hostAllowList(createHostCheck({ ...gateway, localAddresses: edge.localAddresses })),
+    browserAccess(createOriginPolicy(gateway, ctx.auth)),
+  );
 
   app.route('/', healthRoutes(ctx));
   if (edge.websocket) app.get('/', edge.websocket);
 
-  if (chatEnabled) {
-    app.use('/v1/*', apiCors());
+  if (openAiEnabled) {
     app.use(
       '/v1/*',
       gatewayAuth({
         auth: ctx.auth,
         limiter: ctx.limiter,
+        browserLimiter: ctx.browserLimiter,
         clientIp: edge.clientIp,
         onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
-        onLocked: (retryAfterMs) =>
-          errorResponse({
-            kind: 'rate_limited',
-            code: 'auth_rate_limited',
-            retryAfterMs,
-            message: 'Too many failed authentication attempts. Please try again later.',
-          }),
+        onLocked: (retryAfterMs) => errorResponse(authLockedError(retryAfterMs)),
       }),
     );
     app.route('/v1', openAiRoutes(ctx, edge));
@@ -90,8 +79,10 @@ export function createApp(ctx: GatewayContext, edge: EdgeHooks): Hono<AppEnv> {
 
 function fromStatus(status: number, message: string): OpenAiError {
   if (status === 401) return { kind: 'invalid_api_key' };
+  if (status === 403) return { kind: 'forbidden', message };
   if (status === 404) return { kind: 'not_found', message };
   if (status === 413) return { kind: 'payload_too_large' };
+  if (status === 421) return { kind: 'misdirected', message };
   if (status >= 400 && status < 500) return { kind: 'invalid_request', message, param: null };
   return { kind: 'internal' };
 }

@@ -9,7 +9,10 @@ import type { createNodeWebSocket } from '@hono/node-ws';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
+import { attemptLimiter } from '../auth/attemptLimiter.js';
 import { createApp } from '../http/app.js';
+import { authLockedError, errorResponse } from '../http/openai/errors.js';
+import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
@@ -18,6 +21,7 @@ import { clientGoneSignal } from './clientGoneSignal.js';
 import { readIncomingBody } from './incomingBody.js';
 import { answerClientErrors, DEFAULT_DEADLINES, deadlineOptions, type RequestDeadlines } from './clientErrors.js';
 import { setFrameCap } from './wsFrameCap.js';
+import { localAddresses } from './localAddresses.js';
 
 export interface StartOptions {
   config: GatewayConfig;
@@ -71,6 +75,19 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       `refusing to bind the gateway to ${host} without auth (gateway.auth.mode is "none"); use bind loopback or set a token`,
     );
   }
+  const wildcards = wildcardOrigins(config.gateway);
+  if (wildcards.length > 0) {
+    if (ctx.auth.mode === 'none') {
+      await ctx.store.close();
+      throw new StartupError(
+        `${wildcards.join(' and ')}: "*" lets every web page drive the gateway, so it needs token or password auth (gateway.auth.mode is "none")`,
+      );
+    }
+    log.log(
+      'warn',
+      `browser access: ${wildcards.join(' and ')} allow any origin ("*"); web pages still need the ${ctx.auth.mode}`,
+    );
+  }
 
   const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
   // The WebSocket stack (ws, @hono/node-ws, the protocol modules) loads with the first upgrade request.
@@ -78,22 +95,18 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const websocket: MiddlewareHandler = async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
     const ip = clientIp(c);
-    const verdict = ctx.limiter.check(ip);
-    if (verdict.locked) {
-      return c.json(
-        {
-          error: { message: 'Too many failed authentication attempts. Please try again later.', type: 'rate_limited' },
-        },
-        429,
-        {
-          'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)),
-        },
-      );
-    }
+    const origin = c.req.header('origin');
+    const verdict = attemptLimiter(ctx, ip, origin).check();
+    if (verdict.locked) return errorResponse(authLockedError(verdict.retryAfterMs));
     const { createSocket } = ws;
     const { maxPayload } = config.gateway.ws;
     return ws.nodeWs.upgradeWebSocket(
-      () => createSocket(ctx, { remoteAddress: ip, liftFrameCap: (socket) => setFrameCap(socket.raw, maxPayload) }),
+      () =>
+        createSocket(ctx, {
+          remoteAddress: ip,
+          origin,
+          liftFrameCap: (socket) => setFrameCap(socket.raw, maxPayload),
+        }),
       // @hono/node-ws wraps a socket error in ErrorEvent, which Node 20 lacks: what lands here is
       // that ReferenceError (the close event follows and ends the connection); it would go to stderr.
       { onError: (err) => log.log('debug', 'ws: socket error', { error: String(err) }) },
@@ -106,6 +119,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     sse: directSse.streamer,
     requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
+    localAddresses: localAddresses(),
   });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {
@@ -130,7 +144,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     ws = { nodeWs, createSocket: createGatewaySocket };
     // @hono/node-ws hands its upgrade listener to a server; take it, to call it from ours.
     let listener: UpgradeListener | undefined;
-    nodeWs.injectWebSocket({ on: (_event: 'upgrade', l: UpgradeListener) => void (listener = l) } as unknown as Server);
+    const catcher = {
+      on: (_event: 'upgrade', l: UpgradeListener) => {
+        listener = l;
+      },
+    };
+    nodeWs.injectWebSocket(catcher as unknown as Server);
     return listener!;
   };
   let upgradeListener: Promise<UpgradeListener> | undefined;

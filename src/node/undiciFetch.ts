@@ -45,7 +45,8 @@ let shared: Dispatcher | undefined;
 
 /** One connection pool per process for every provider origin, following redirects as fetch does. */
 function defaultDispatcher(): Dispatcher {
-  return (shared ??= new Agent().compose(redirect({ maxRedirections: 20 })));
+  shared ??= new Agent().compose(redirect({ maxRedirections: 20 }));
+  return shared;
 }
 
 function headerList(headers: RequestInit['headers']): string[] {

@@ -14,18 +14,19 @@ import {
   ZERO_USAGE,
   type ChatMessage,
   type ContentPart,
+  type FinishReason,
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from '../agent/messages.js';
+} from '../messages.js';
 import { IdleWatchdog } from './idleWatchdog.js';
 import {
   connectionFailure,
-  describe,
+  errorText,
   errorBodyMessage,
   interruption,
   statusFailure,
-  type FailureContext,
+  type ProviderAttempt,
 } from './providerFailure.js';
 import { SDK_TIMEOUT_MS, type ProviderSettings } from './providerSettings.js';
 import { ProviderError, type ModelEvent, type ModelRequest, type StreamFunction } from './types.js';
@@ -48,7 +49,12 @@ export function anthropicMessages(settings: ProviderSettings): StreamFunction {
 
   return async function* streamAnthropicMessages(request: ModelRequest): AsyncGenerator<ModelEvent> {
     const watchdog = new IdleWatchdog(request.signal, settings.idleTimeoutMs);
-    const ctx: FailureContext = { ref: request.model.ref, apiKey: settings.apiKey, signal: request.signal, watchdog };
+    const attempt: ProviderAttempt = {
+      ref: request.model.ref,
+      apiKey: settings.apiKey,
+      signal: request.signal,
+      watchdog,
+    };
     try {
       const stream = await client.messages.create(toParams(request), { signal: watchdog.signal });
       const turn = new TurnState();
@@ -57,12 +63,12 @@ export function anthropicMessages(settings: ProviderSettings): StreamFunction {
         for (const out of turn.accept(event)) yield out;
         watchdog.kick();
       }
-      const stopped = interruption(ctx);
+      const stopped = interruption(attempt);
       if (stopped) throw stopped;
-      if (!turn.stopReason) throw connectionFailure(ctx, 'stream ended before the model finished');
+      if (!turn.stopReason) throw connectionFailure(attempt, 'stream ended before the model finished');
       yield { type: 'done', reason: toReason(turn.stopReason), usage: turn.usage() };
     } catch (error) {
-      throw toProviderError(error, ctx);
+      throw toProviderError(error, attempt);
     } finally {
       watchdog.dispose();
     }
@@ -232,7 +238,7 @@ class TurnState {
   }
 }
 
-function toReason(reason: StopReason): 'stop' | 'length' | 'tool_calls' {
+function toReason(reason: StopReason): FinishReason {
   switch (reason) {
     case 'tool_use':
       return 'tool_calls';
@@ -244,12 +250,12 @@ function toReason(reason: StopReason): 'stop' | 'length' | 'tool_calls' {
   }
 }
 
-function toProviderError(error: unknown, ctx: FailureContext): ProviderError {
+function toProviderError(error: unknown, attempt: ProviderAttempt): ProviderError {
   if (error instanceof ProviderError) return error;
-  const stopped = interruption(ctx);
+  const stopped = interruption(attempt);
   if (stopped) return stopped;
-  if (error instanceof APIConnectionError) return connectionFailure(ctx, describe(error));
+  if (error instanceof APIConnectionError) return connectionFailure(attempt, errorText(error));
   if (error instanceof APIError)
-    return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message), error.headers);
-  return connectionFailure(ctx, describe(error));
+    return statusFailure(attempt, error.status, errorBodyMessage(error.error, error.message), error.headers);
+  return connectionFailure(attempt, errorText(error));
 }

@@ -1,4 +1,4 @@
-import { textOf, type ChatMessage, type Usage } from '../agent/messages.js';
+import { textOf, type ChatMessage, type Usage } from '../messages.js';
 import { ProviderError, type ModelEvent, type ModelRequest, type StreamFunction } from './types.js';
 
 /** The built-in model that answers with no provider and no network, through the same path as a real one. */

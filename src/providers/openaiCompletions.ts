@@ -11,18 +11,20 @@ import {
   ZERO_USAGE,
   type ChatMessage,
   type ContentPart,
+  type FinishReason,
+  newToolCallId,
   type ToolChoice,
   type ToolSpec,
   type Usage,
-} from '../agent/messages.js';
+} from '../messages.js';
 import { IdleWatchdog } from './idleWatchdog.js';
 import {
   connectionFailure,
-  describe,
+  errorText,
   errorBodyMessage,
   interruption,
   statusFailure,
-  type FailureContext,
+  type ProviderAttempt,
 } from './providerFailure.js';
 import { SDK_TIMEOUT_MS, type ProviderSettings } from './providerSettings.js';
 import { ProviderError, type ModelEvent, type ModelRequest, type StreamFunction } from './types.js';
@@ -48,7 +50,12 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
 
   return async function* streamOpenAICompletions(request: ModelRequest): AsyncGenerator<ModelEvent> {
     const watchdog = new IdleWatchdog(request.signal, settings.idleTimeoutMs);
-    const ctx: FailureContext = { ref: request.model.ref, apiKey: settings.apiKey, signal: request.signal, watchdog };
+    const attempt: ProviderAttempt = {
+      ref: request.model.ref,
+      apiKey: settings.apiKey,
+      signal: request.signal,
+      watchdog,
+    };
     try {
       const stream = await client.chat.completions.create(toParams(request, maxTokensField), {
         signal: watchdog.signal,
@@ -68,12 +75,12 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
         watchdog.kick();
       }
       // The SDK ends the iteration quietly when its signal aborts; that is not a finished turn.
-      const stopped = interruption(ctx);
+      const stopped = interruption(attempt);
       if (stopped) throw stopped;
-      if (finish === null) throw connectionFailure(ctx, 'stream ended before the model finished');
+      if (finish === null) throw connectionFailure(attempt, 'stream ended before the model finished');
       yield { type: 'done', reason: toReason(finish, toolIndex.count), usage: usage ?? { ...ZERO_USAGE } };
     } catch (error) {
-      throw toProviderError(error, ctx);
+      throw toProviderError(error, attempt);
     } finally {
       watchdog.dispose();
     }
@@ -184,7 +191,7 @@ class ToolIndex {
   start(wireIndex: number, id: string | undefined): { index: number; isNew: boolean } {
     const current = this.#byWire.get(wireIndex);
     if (current && (id === undefined || id === current.id)) return { index: current.index, isNew: false };
-    const entry = { index: this.count++, id: id ?? `call_${globalThis.crypto.randomUUID()}` };
+    const entry = { index: this.count++, id: id ?? newToolCallId() };
     this.#byWire.set(wireIndex, entry);
     return { index: entry.index, isNew: true };
   }
@@ -208,10 +215,7 @@ function choiceEvents(choice: ChatCompletionChunk.Choice, tools: ToolIndex): Mod
   return events;
 }
 
-function toReason(
-  finish: NonNullable<ChatCompletionChunk.Choice['finish_reason']>,
-  toolCalls: number,
-): 'stop' | 'length' | 'tool_calls' {
+function toReason(finish: NonNullable<ChatCompletionChunk.Choice['finish_reason']>, toolCalls: number): FinishReason {
   if (finish === 'length') return 'length';
   // Some compatible servers say `stop` after streaming tool calls.
   if (finish === 'tool_calls' || finish === 'function_call' || toolCalls > 0) return 'tool_calls';
@@ -229,13 +233,13 @@ function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
   };
 }
 
-function toProviderError(error: unknown, ctx: FailureContext): ProviderError {
+function toProviderError(error: unknown, attempt: ProviderAttempt): ProviderError {
   if (error instanceof ProviderError) return error;
-  const stopped = interruption(ctx);
+  const stopped = interruption(attempt);
   if (stopped) return stopped;
-  if (error instanceof OpenAI.APIConnectionError) return connectionFailure(ctx, describe(error));
+  if (error instanceof OpenAI.APIConnectionError) return connectionFailure(attempt, errorText(error));
   if (error instanceof OpenAI.APIError)
-    return statusFailure(ctx, error.status, errorBodyMessage(error.error, error.message), error.headers);
+    return statusFailure(attempt, error.status, errorBodyMessage(error.error, error.message), error.headers);
   // Anything else mid-stream (a cut socket surfaces as undici's `TypeError: terminated`) is a broken connection.
-  return connectionFailure(ctx, describe(error));
+  return connectionFailure(attempt, errorText(error));
 }

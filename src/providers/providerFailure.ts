@@ -1,8 +1,8 @@
 import { ProviderError } from './types.js';
 import type { IdleWatchdog } from './idleWatchdog.js';
 
-/** What every provider needs to turn an SDK failure into a {@link ProviderError}. */
-export interface FailureContext {
+/** One attempt at a model call, as much of it as a provider needs to turn an SDK failure into a {@link ProviderError}. */
+export interface ProviderAttempt {
   ref: string;
   apiKey: string | undefined;
   /** The run's own signal. */
@@ -23,30 +23,30 @@ export function safeMessage(message: string, apiKey: string | undefined): string
 }
 
 /** The request was stopped on our side: by the idle watchdog or by the run. */
-export function interruption(ctx: FailureContext): ProviderError | undefined {
-  if (ctx.watchdog.timedOut) {
+export function interruption(attempt: ProviderAttempt): ProviderError | undefined {
+  if (attempt.watchdog.timedOut) {
     return new ProviderError(
       'idle_timeout',
-      `${ctx.ref}: no data from the provider for ${ctx.watchdog.idleMs / 1000} s`,
+      `${attempt.ref}: no data from the provider for ${attempt.watchdog.idleMs / 1000} s`,
     );
   }
-  if (ctx.signal.aborted) return new ProviderError('aborted', `${ctx.ref}: request aborted`);
+  if (attempt.signal.aborted) return new ProviderError('aborted', `${attempt.ref}: request aborted`);
   return undefined;
 }
 
 /** An HTTP error status from the provider (undefined: an error event inside a 200 stream). */
 export function statusFailure(
-  ctx: FailureContext,
+  attempt: ProviderAttempt,
   status: number | undefined,
   providerMessage: string,
   headers?: Headers,
 ): ProviderError {
-  const detail = safeMessage(providerMessage, ctx.apiKey);
+  const detail = safeMessage(providerMessage, attempt.apiKey);
   // The client's own credentials were fine: say whose were not, so nobody chases a gateway token.
   const message =
     status === 401 || status === 403
-      ? `${ctx.ref}: the provider refused the gateway's credentials for it (${status} ${detail})`.replace(' )', ')')
-      : `${ctx.ref}: ${status ?? 'stream error'} ${detail}`.trimEnd();
+      ? `${attempt.ref}: the provider refused the gateway's credentials for it (${status} ${detail})`.replace(' )', ')')
+      : `${attempt.ref}: ${status ?? 'stream error'} ${detail}`.trimEnd();
   if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMsOf(headers));
   if (status === undefined || status >= 500) return new ProviderError('server', message, status);
   return new ProviderError('client', message, status);
@@ -64,8 +64,8 @@ export function retryAfterMsOf(headers: Headers | undefined, now = Date.now()): 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export function connectionFailure(ctx: FailureContext, detail: string): ProviderError {
-  return new ProviderError('connection', `${ctx.ref}: ${safeMessage(detail, ctx.apiKey)}`);
+export function connectionFailure(attempt: ProviderAttempt, detail: string): ProviderError {
+  return new ProviderError('connection', `${attempt.ref}: ${safeMessage(detail, attempt.apiKey)}`);
 }
 
 /** The human part of an SDK error body, whichever of the two wire shapes it has. */
@@ -77,7 +77,8 @@ export function errorBodyMessage(body: unknown, fallback: string): string {
   return fallback;
 }
 
-export function describe(error: unknown): string {
+/** An error's message with its cause, for a connection failure's text. */
+export function errorText(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     const causeText = cause instanceof Error && cause.message !== error.message ? ` (${cause.message})` : '';

@@ -1,7 +1,13 @@
 import type { GatewayConfig, ProviderConfig } from '../config/schema.js';
 import { ECHO_MODEL_REF, streamEcho } from './echo.js';
 import type { ProviderSettings } from './providerSettings.js';
-import { ProviderError, type ModelRegistry, type ResolvedModel, type StreamFunction } from './types.js';
+import {
+  ProviderError,
+  type ModelEvent,
+  type ModelRegistry,
+  type ResolvedModel,
+  type StreamFunction,
+} from './types.js';
 
 export interface ModelRegistryOptions {
   /** Overrides every provider's `timeoutSeconds` (tests use a few hundred ms). */
@@ -145,9 +151,7 @@ function buildStream(
 ): StreamFunction {
   if (entry.missingKey !== undefined) {
     const message = `${entry.id}: no API key configured (set ${entry.missingKey})`;
-    return async function* missingKey() {
-      throw new ProviderError('client', message);
-    };
+    return () => failingStream(() => new ProviderError('client', message));
   }
   const settings: ProviderSettings = {
     id: entry.id,
@@ -171,4 +175,9 @@ function buildStream(
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A stream whose first read fails: the run's retry and fallback handle it like any provider failure. */
+function failingStream(error: () => ProviderError): AsyncIterable<ModelEvent> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error()) }) };
 }

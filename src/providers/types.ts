@@ -1,4 +1,4 @@
-import type { ChatMessage, SamplingParams, ToolChoice, ToolSpec, Usage } from '../agent/messages.js';
+import type { ChatMessage, FinishReason, SamplingParams, ToolChoice, ToolSpec, Usage } from '../messages.js';
 import type { ProviderConfig } from '../config/schema.js';
 
 /** A model resolved from a `"<provider>/<model>"` ref against the provider registry. */
@@ -31,7 +31,7 @@ export type ModelEvent =
   | { type: 'text_delta'; delta: string }
   | { type: 'toolcall_start'; index: number; id: string; name: string }
   | { type: 'toolcall_delta'; index: number; delta: string }
-  | { type: 'done'; reason: 'stop' | 'length' | 'tool_calls'; usage: Usage };
+  | { type: 'done'; reason: FinishReason; usage: Usage };
 
 export type StreamFunction = (request: ModelRequest) => AsyncIterable<ModelEvent>;
 

@@ -1,4 +1,4 @@
-import type { ChatMessage, Usage } from '../agent/messages.js';
+import type { ChatMessage, Usage } from '../messages.js';
 import type { ListOptions, SessionRecord, SessionStore, StoredSession } from './store.js';
 
 export interface MemorySessionStoreOptions {

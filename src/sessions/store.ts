@@ -1,4 +1,4 @@
-import type { ChatMessage, Usage } from '../agent/messages.js';
+import type { ChatMessage, Usage } from '../messages.js';
 
 export interface SessionRecord {
   key: string;

@@ -84,15 +84,13 @@ export function runErrorShape(error: RunError): ErrorShape {
       };
     case 'unknown_agent':
       return { code: 'INVALID_REQUEST', message: error.message, details: { code: 'UNKNOWN_AGENT' } };
-    case 'provider': {
-      const retryable = error.status === undefined || error.status === 429 || error.status >= 500;
+    case 'provider':
       return {
         code: 'UNAVAILABLE',
         message: error.message,
         details: { code: 'PROVIDER_ERROR', ...(error.status !== undefined ? { status: error.status } : {}) },
-        retryable: retryable && !error.afterFirstToken,
+        retryable: error.retryable,
       };
-    }
     case 'internal':
       return { code: 'UNAVAILABLE', message: error.message };
   }

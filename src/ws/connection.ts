@@ -22,6 +22,9 @@ import { allows, dispatchRequest } from './requestDispatch.js';
  */
 type State = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
 
+/** `WebSocket.OPEN`: the only ready state in which a frame may be sent. */
+const OPEN = 1;
+
 /** The parts of the `ws` socket we read, without importing it (the core stays runtime-neutral). */
 interface RawSocket {
   bufferedAmount?: number;
@@ -45,6 +48,9 @@ export class GatewayConnection implements BroadcastTarget {
     private readonly ctx: GatewayContext,
     private readonly hub: GatewayHub,
     private readonly ip: string,
+    /** The upgrade's `Origin`: set when a web page opened the socket. */
+    private readonly origin?: string,
+    /** Told once the client has connected (the edge lifts its pre-connect frame cap). */
     private readonly onConnected: () => void = () => {},
   ) {}
 
@@ -71,30 +77,39 @@ export class GatewayConnection implements BroadcastTarget {
     const limits = this.ctx.config.gateway.ws;
     const preConnect = this.state !== 'connected';
     if (typeof data !== 'string') {
-      if (preConnect) return this.close(CloseCode.policyViolation, 'binary frames are not supported');
-      return this.send({
-        type: 'res',
-        id: 'invalid',
-        ok: false,
-        error: invalidFrame('binary frames are not supported; send JSON text'),
-      });
+      if (preConnect) this.close(CloseCode.policyViolation, 'binary frames are not supported');
+      else
+        this.send({
+          type: 'res',
+          id: 'invalid',
+          ok: false,
+          error: invalidFrame('binary frames are not supported; send JSON text'),
+        });
+      return;
     }
     const size = utf8Length(data, preConnect ? limits.preAuthMaxBytes : limits.maxPayload);
-    if (preConnect && size > limits.preAuthMaxBytes)
-      return this.close(CloseCode.messageTooBig, 'pre-connect frame too large');
-    if (size > limits.maxPayload) return this.close(CloseCode.messageTooBig, 'frame too large');
+    if (preConnect && size > limits.preAuthMaxBytes) {
+      this.close(CloseCode.messageTooBig, 'pre-connect frame too large');
+      return;
+    }
+    if (size > limits.maxPayload) {
+      this.close(CloseCode.messageTooBig, 'frame too large');
+      return;
+    }
 
     switch (this.state) {
       case 'awaiting-connect':
-        return this.receiveConnect(data);
+        this.receiveConnect(data);
+        return;
       case 'connecting':
         this.queuedBytes += size;
         if (this.queuedBytes > limits.preAuthMaxBytes)
-          return this.close(CloseCode.messageTooBig, 'pre-connect frames too large');
-        this.queued.push(data);
+          this.close(CloseCode.messageTooBig, 'pre-connect frames too large');
+        else this.queued.push(data);
         return;
       case 'connected':
-        return this.receiveRequest(data);
+        this.receiveRequest(data);
+        return;
     }
   }
 
@@ -121,7 +136,8 @@ export class GatewayConnection implements BroadcastTarget {
           error: invalidFrame('the first request must be connect'),
         });
       }
-      return this.close(CloseCode.policyViolation, 'first frame must be a connect request');
+      this.close(CloseCode.policyViolation, 'first frame must be a connect request');
+      return;
     }
     this.state = 'connecting';
     const { id, params } = frame.data;
@@ -132,7 +148,7 @@ export class GatewayConnection implements BroadcastTarget {
   }
 
   private async completeConnect(id: string, params: unknown): Promise<void> {
-    const verdict = await evaluateConnect(params, this.ctx, this.hub, this.ip);
+    const verdict = await evaluateConnect(params, this.ctx, this.hub, this.ip, this.origin);
     if (this.state === 'closed') return;
     if (verdict.kind === 'refused') {
       this.ctx.log.log('info', 'ws: connect refused', {
@@ -196,12 +212,13 @@ export class GatewayConnection implements BroadcastTarget {
     if (!frame.success) {
       const id =
         typeof (json as { id?: unknown } | undefined)?.id === 'string' ? (json as { id: string }).id : 'invalid';
-      return this.send({
+      this.send({
         type: 'res',
         id,
         ok: false,
         error: invalidFrame(json === undefined ? 'frame is not valid JSON' : 'invalid request frame'),
       });
+      return;
     }
     void dispatchRequest(frame.data, {
       ctx: this.ctx,
@@ -213,9 +230,12 @@ export class GatewayConnection implements BroadcastTarget {
   }
 
   private send(frame: ServerFrame): void {
-    if (this.state === 'closed' || this.ws.readyState !== 1) return;
+    if (this.state === 'closed' || this.ws.readyState !== OPEN) return;
     const limit = this.ctx.config.gateway.ws.maxBufferedBytes;
-    if (this.bufferedAmount() > limit) return this.dropSlowConsumer();
+    if (this.bufferedAmount() > limit) {
+      this.dropSlowConsumer();
+      return;
+    }
     this.ws.send(JSON.stringify(frame));
     if (this.bufferedAmount() > limit) this.dropSlowConsumer();
   }

@@ -5,10 +5,12 @@ import { gatewayHub } from './gatewayHub.js';
 
 /**
  * The OpenClaw gateway protocol for one upgraded socket, as Hono WebSocket handlers.
- * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress }))`.
+ * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress, origin }))`.
  */
 export interface SocketPeer {
   remoteAddress: string;
+  /** The upgrade's `Origin`, when a web page opened the socket. */
+  origin?: string;
   /**
    * Lifts the runtime's per-frame cap from the pre-connect size to `maxPayload` once the client
    * has connected, where the runtime enforces one before buffering a frame.
@@ -21,7 +23,7 @@ export function createGatewaySocket(ctx: GatewayContext, peer: SocketPeer): WSEv
   let connection: GatewayConnection | undefined;
   return {
     onOpen(_evt, ws) {
-      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, () => peer.liftFrameCap?.(ws));
+      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, peer.origin, () => peer.liftFrameCap?.(ws));
       connection.open();
     },
     onMessage(evt, _ws) {

@@ -1,4 +1,5 @@
 import type { GatewayContext } from '../context.js';
+import { attemptLimiter } from '../auth/attemptLimiter.js';
 import type { ErrorShape } from './errorCodes.js';
 import { CloseCode } from './errorCodes.js';
 import {
@@ -30,13 +31,15 @@ export function negotiateProtocol(min: number, max: number): number | undefined 
 
 /**
  * Judges a `connect` request: shape, protocol range, role, then the shared secret.
- * Wrong secrets count toward the same failed-auth limiter as HTTP; missing ones do not.
+ * Wrong secrets count toward the same failed-auth limiters as HTTP (the browser one too when the upgrade
+ * carried an `Origin`); missing ones do not.
  */
 export async function evaluateConnect(
   raw: unknown,
   ctx: GatewayContext,
   hub: GatewayHub,
   ip: string,
+  origin?: string,
 ): Promise<ConnectVerdict> {
   const parsed = connectParamsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -83,7 +86,7 @@ export async function evaluateConnect(
       'gateway shutting down',
     );
   }
-  const denied = await checkAuth(params.auth, ctx, hub, ip);
+  const denied = await checkAuth(params.auth, ctx, hub, ip, origin);
   if (denied) return denied;
 
   const requested = params.scopes?.filter((s): s is OperatorScope =>
@@ -104,13 +107,15 @@ async function checkAuth(
   ctx: GatewayContext,
   hub: GatewayHub,
   ip: string,
+  origin: string | undefined,
 ): Promise<ConnectVerdict | undefined> {
   const mode = ctx.auth.mode;
   if (mode === 'none' || hub.matchSecret === undefined) return undefined;
   const what = mode === 'password' ? 'password' : 'token';
   const detail = mode === 'password' ? 'PASSWORD' : 'TOKEN';
 
-  const locked = ctx.limiter.check(ip);
+  const limiter = attemptLimiter(ctx, ip, origin);
+  const locked = limiter.check();
   if (locked.locked) return rateLimited(locked.retryAfterMs);
 
   const presented = [auth?.token, auth?.password].filter((v): v is string => v !== undefined && v !== '');
@@ -124,11 +129,11 @@ async function checkAuth(
   }
   for (const value of presented) {
     if (hub.matchSecret(value)) {
-      ctx.limiter.recordSuccess(ip);
+      limiter.recordSuccess();
       return undefined;
     }
   }
-  const after = ctx.limiter.recordFailure(ip);
+  const after = limiter.recordFailure();
   if (after.locked) return rateLimited(after.retryAfterMs);
   const message = `unauthorized: gateway ${what} mismatch`;
   return refuse(

@@ -14,9 +14,15 @@ describe('SessionQueue', () => {
     const first = queue.tryLock('k')!;
     expect(queue.tryLock('k')).toBeUndefined();
     const leaving = new AbortController();
-    const b = queue.lock('k', never).then((lock) => (order.push('b'), lock));
-    const gone = queue.lock('k', leaving.signal).catch((reason) => (order.push('gone'), reason));
-    const c = queue.lock('k', never).then((lock) => (order.push('c'), lock));
+    const noted =
+      <T>(name: string) =>
+      (value: T): T => {
+        order.push(name);
+        return value;
+      };
+    const b = queue.lock('k', never).then(noted('b'));
+    const gone = queue.lock('k', leaving.signal).catch(noted<unknown>('gone'));
+    const c = queue.lock('k', never).then(noted('c'));
     leaving.abort('bye');
     expect(await gone).toBe('bye');
     first.release();

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunFailure, type RunEvent, type RunResult } from '../../src/agent/events.js';
 import type { RunHandle } from '../../src/agent/runtime.js';
-import { deltas, drain, input, KEY, startHarness, type Harness } from './runtimeHarness.js';
+import { deltas, drain, input, startHarness, type Harness } from './runtimeHarness.js';
 
 /** Reads events until one of `type` arrives; the rest stay for `drain`-like readers. */
 async function waitFor(
@@ -57,7 +57,14 @@ describe('ordering and parallelism', () => {
       h.runtime.start(input({ sessionKey: 'agent:main:fifo', text })),
     );
     const ends: string[] = [];
-    const results = await Promise.all(handles.map((handle) => handle.result.then((r) => (ends.push(r.text), r))));
+    const results = await Promise.all(
+      handles.map((handle) =>
+        handle.result.then((r) => {
+          ends.push(r.text);
+          return r;
+        }),
+      ),
+    );
     expect(results.map((r) => r.stopReason)).toEqual(['stop', 'stop', 'stop']);
     expect(ends).toEqual(['reply to first', 'reply to second', 'reply to third']);
     // Never two at once on the fake, and each request carries the stored turns of the runs before it.

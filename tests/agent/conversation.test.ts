@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeConversation, pairToolCalls } from '../../src/agent/conversation.js';
-import type { ChatMessage } from '../../src/agent/messages.js';
+import type { ChatMessage } from '../../src/messages.js';
 
 const user = (content: string): ChatMessage => ({ role: 'user', content });
 const assistant = (content: string | null, ids: string[] = []): ChatMessage =>

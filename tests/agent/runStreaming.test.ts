@@ -141,7 +141,7 @@ describe('provider selection and fallback', () => {
     const last = events.at(-1)!;
     expect(last.type).toBe('lifecycle.error');
     expect(result.stopReason).toBe('error');
-    expect(result.error).toMatchObject({ code: 'provider', status: 500, afterFirstToken: false });
+    expect(result.error).toMatchObject({ code: 'provider', status: 500, afterFirstToken: false, retryable: true });
     expect(result.error!.message).toContain('oai/gpt-primary');
     expect(result.error!.message).toContain('backup/gpt-backup');
     expect(h.store.calls.filter((c) => c.startsWith('appendTurn')).length).toBe(before);
@@ -149,7 +149,7 @@ describe('provider selection and fallback', () => {
 
   it('fails with a provider error when no model of the agent resolves', async () => {
     const { result } = await drain(h.runtime.start(input({ agentId: 'nomodel', stateless: true })));
-    expect(result.error).toMatchObject({ code: 'provider', afterFirstToken: false });
+    expect(result.error).toMatchObject({ code: 'provider', afterFirstToken: false, retryable: false });
   });
 
   it('never retries or falls back once the model has streamed a token', async () => {
@@ -169,7 +169,7 @@ describe('provider selection and fallback', () => {
     expect(result).toMatchObject({
       stopReason: 'error',
       text: 'one two',
-      error: { code: 'provider', afterFirstToken: true },
+      error: { code: 'provider', afterFirstToken: true, retryable: false },
     });
     expect(h.store.calls).not.toContain('appendTurn agent:fallback:cut');
   });

@@ -5,7 +5,7 @@
 import { createAgentRuntime, type AgentRuntimeDeps } from '../../src/agent/agentRuntime.js';
 import type { AgentDefinition, AgentRegistry } from '../../src/agent/agents.js';
 import type { RunEvent, RunResult } from '../../src/agent/events.js';
-import type { ChatMessage, Usage } from '../../src/agent/messages.js';
+import type { ChatMessage, Usage } from '../../src/messages.js';
 import type { AgentRuntime, RunHandle, RunInput } from '../../src/agent/runtime.js';
 import type { WorkspaceFiles } from '../../src/agent/workspace.js';
 import { configSchema } from '../../src/config/schema.js';

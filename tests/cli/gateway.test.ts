@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { ROOT, spawnCli, type SpawnedCli } from '../helpers/gateway.js';
+import { spawnCli, type SpawnedCli } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
 
 let dir: string;
 let running: SpawnedCli | undefined;
@@ -82,5 +83,18 @@ describe('openclaw CLI', () => {
     const syntax = spawnCli(['gateway', '--config', file], env());
     expect(await syntax.exited).toBe(78);
     expect(syntax.stderr()).toMatch(/syntax error \(line 1/);
+  });
+
+  it('says at start which web pages may use it, refusing "*" without a secret', async () => {
+    const file = join(dir, 'cors.json5');
+    await writeFile(file, "{ gateway: { auth: { token: 't0k' }, http: { cors: { allowedOrigins: ['*'] } } } }");
+    running = spawnCli(['gateway', '--port', '0', '--config', file], env());
+    await running.waitFor(/browser pages: CORS for ANY origin/);
+    expect(running.stderr()).toMatch(/allow any origin .*; web pages still need the token/);
+
+    await writeFile(file, "{ gateway: { auth: { mode: 'none' }, http: { cors: { allowedOrigins: ['*'] } } } }");
+    const refused = spawnCli(['gateway', '--port', '0', '--config', file], env());
+    expect(await refused.exited).toBe(78);
+    expect(refused.stderr()).toMatch(/gateway\.http\.cors\.allowedOrigins: "\*" .*needs token or password auth/);
   });
 });

@@ -3,21 +3,22 @@ import { chatConfig, startTestGateway, type TestGateway } from '../helpers/gatew
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway(chatConfig());
+  gw = await startTestGateway(chatConfig({ gateway: { http: { cors: { allowedOrigins: ['https://app.example'] } } } }));
 });
 afterAll(() => gw.stop());
 
 const ORIGIN = { origin: 'https://app.example' };
 
 function expectApiHeaders(res: Response, requestId: string): void {
-  expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  expect(res.headers.get('vary')).toMatch(/origin/i);
   expect(res.headers.get('access-control-expose-headers')).toBe('x-request-id');
   expect(res.headers.get('x-request-id')).toBe(requestId);
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
 }
 
-describe('CORS on /v1', () => {
-  it('answers a preflight with 204, any origin, the methods, the asked-for headers and a 10 minute max-age', async () => {
+describe('CORS on /v1 for an allowed origin', () => {
+  it('answers a preflight with 204, the origin, the methods, the asked-for headers and a 10 minute max-age', async () => {
     const res = await gw.request('/v1/chat/completions', {
       method: 'OPTIONS',
       auth: null,
@@ -28,7 +29,7 @@ describe('CORS on /v1', () => {
       },
     });
     expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
     expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-type');
     expect(res.headers.get('access-control-max-age')).toBe('600');

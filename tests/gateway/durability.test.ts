@@ -66,7 +66,7 @@ describe('sessions on disk', () => {
         const loaded = (await store.load(s.key))!;
         expect(loaded.messages.length).toBe(s.messageCount);
         expect(loaded.messages.length % 2).toBe(0);
-        loaded.messages.forEach((m, i) => expect(m.role).toBe(i % 2 === 0 ? 'user' : 'assistant'));
+        for (const [i, m] of loaded.messages.entries()) expect(m.role).toBe(i % 2 === 0 ? 'user' : 'assistant');
         turns += loaded.messages.length / 2;
       }
       expect(turns).toBeGreaterThanOrEqual(30);

@@ -26,7 +26,7 @@ export interface TestBrowser {
  * Real headless Chromium with a fresh profile. The closed network refuses Chromium's own calls home,
  * hence the background-networking flags.
  */
-export async function launchChromium(executablePath: string): Promise<TestBrowser> {
+export async function launchChromium(executablePath: string, extraArgs: string[] = []): Promise<TestBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'openclaw-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
@@ -39,6 +39,7 @@ export async function launchChromium(executablePath: string): Promise<TestBrowse
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   return {

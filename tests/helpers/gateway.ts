@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { configSchema, type GatewayConfig } from '../../src/config/schema.js';
 import type { LogLevel, Logger } from '../../src/log.js';
 import type { RequestDeadlines } from '../../src/node/clientErrors.js';
 import { startGateway, type RunningGateway } from '../../src/node/server.js';
+import { ROOT } from './paths.js';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
 export const ENTRY = join(ROOT, 'openclaw.mjs');
 export const TEST_TOKEN = 'test-token-123';
 
@@ -78,8 +78,22 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
     gateway: {
       ...gateway,
       http: {
+        ...(gateway.http as object),
         endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
       },
+    },
+  };
+}
+
+/** Config with `/v1/responses` on (and chat completions only if `extra` turns it on). */
+export function responsesConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const gateway = (extra.gateway ?? {}) as Record<string, unknown>;
+  const endpoints = ((gateway.http as any)?.endpoints ?? {}) as Record<string, unknown>;
+  return {
+    ...extra,
+    gateway: {
+      ...gateway,
+      http: { endpoints: { ...endpoints, responses: { enabled: true, ...((endpoints.responses as object) ?? {}) } } },
     },
   };
 }

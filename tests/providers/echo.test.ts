@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/agent/messages.js';
+import type { ChatMessage } from '../../src/messages.js';
 import { configSchema } from '../../src/config/schema.js';
 import { streamEcho } from '../../src/providers/echo.js';
 import { createModelRegistry } from '../../src/providers/registry.js';

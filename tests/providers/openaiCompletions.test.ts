@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatMessage, SamplingParams, ToolChoice, ToolSpec } from '../../src/agent/messages.js';
+import type { ChatMessage, SamplingParams, ToolChoice, ToolSpec } from '../../src/messages.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createModelRegistry } from '../../src/providers/registry.js';
 import { ProviderError, type ModelEvent, type ModelRegistry } from '../../src/providers/types.js';

@@ -3,7 +3,7 @@
  * concurrent keyed runs would, until it is killed. Reports progress on stdout.
  * Usage: node --import tsx crashWriter.ts <stateDir> <keys>
  */
-import type { ChatMessage } from '../../src/agent/messages.js';
+import type { ChatMessage } from '../../src/messages.js';
 import { openSqliteSessionStore } from '../../src/node/sessions/sqliteStore.js';
 
 const [stateDir, keyCount = '6'] = process.argv.slice(2);

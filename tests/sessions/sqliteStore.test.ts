@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/agent/messages.js';
+import type { ChatMessage } from '../../src/messages.js';
 import { migrate, MIGRATIONS, type Migration } from '../../src/node/sessions/migrations.js';
 import {
   openSqliteSessionStore,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatMessage, Usage } from '../../src/agent/messages.js';
+import type { ChatMessage, Usage } from '../../src/messages.js';
 import type { SessionStore } from '../../src/sessions/store.js';
 
 /** A store made fresh for each test, reading time from the given clock. */

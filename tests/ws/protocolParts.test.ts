@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent, RunResult } from '../../src/agent/events.js';
-import { ZERO_USAGE } from '../../src/agent/messages.js';
+import { ZERO_USAGE } from '../../src/messages.js';
+import { runErrorShape } from '../../src/ws/agentReply.js';
 import { closeReason } from '../../src/ws/errorCodes.js';
 import { negotiateProtocol } from '../../src/ws/handshake.js';
 import { IdempotencyCache } from '../../src/ws/idempotencyCache.js';
 import { RunEventPayloads, type RunBroadcast } from '../../src/ws/runEventPayloads.js';
+
+describe('runErrorShape', () => {
+  it("passes on the run error's own retryability, never deciding it again", () => {
+    const provider = (retryable: boolean, status?: number) =>
+      runErrorShape({ code: 'provider', message: 'm', status, afterFirstToken: false, retryable });
+    expect(provider(true, 503)).toMatchObject({ code: 'UNAVAILABLE', retryable: true, details: { status: 503 } });
+    // A status that would look retryable says nothing once the run has decided otherwise.
+    expect(provider(false, 503).retryable).toBe(false);
+    expect(provider(false).retryable).toBe(false);
+  });
+});
 
 describe('negotiateProtocol', () => {
   it('picks the highest common version and refuses disjoint ranges', () => {

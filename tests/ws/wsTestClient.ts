@@ -26,11 +26,12 @@ export interface TestSocket {
 let ids = 0;
 
 export function wsUrl(httpUrl: string): string {
-  return httpUrl.replace(/^http/, 'ws') + '/';
+  return `${httpUrl.replace(/^http/, 'ws')}/`;
 }
 
-export async function openSocket(url: string): Promise<TestSocket> {
-  const ws = new WebSocket(url);
+/** `options` forge what a browser would send (`origin`, `headers: { host }`). */
+export async function openSocket(url: string, options?: WebSocket.ClientOptions): Promise<TestSocket> {
+  const ws = new WebSocket(url, options);
   const frames: Frame[] = [];
   const waiters = new Set<() => void>();
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -61,7 +62,8 @@ export async function openSocket(url: string): Promise<TestSocket> {
             if (pred(f)) {
               waiters.delete(check);
               clearTimeout(timer);
-              return resolve(f);
+              resolve(f);
+              return;
             }
           }
         };
@@ -104,10 +106,28 @@ export async function connectClient(
   url: string,
   token: string | undefined,
   extra: Record<string, unknown> = {},
+  options?: WebSocket.ClientOptions,
 ): Promise<TestSocket> {
-  const socket = await openSocket(url);
+  const socket = await openSocket(url, options);
   await socket.next((f) => f.event === 'connect.challenge');
   const res = await socket.request('connect', connectParams(token, extra), 'c1');
   if (!res.ok) throw new Error(`connect refused: ${JSON.stringify(res.error)}`);
   return socket;
+}
+
+/** The status an upgrade gets: 101 when the socket opened (then closed again), else the refusal's status. */
+export function upgradeStatus(url: string, options?: WebSocket.ClientOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.once('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('error', (err) => reject(err));
+  });
 }

@@ -1,5 +1,5 @@
 import type { AgentDefinition } from '../agents.js';
-import type { ToolSpec } from '../messages.js';
+import type { ToolSpec } from '../../messages.js';
 import type { WorkspaceFiles } from '../workspace.js';
 
 export interface ToolContext {

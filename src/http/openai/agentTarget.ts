@@ -35,12 +35,16 @@ function unknownModel(agents: AgentRegistry, asked: string) {
   });
 }
 
-/** Contract point 5: explicit key as is; else `user`-derived; else a fresh stateless key. */
+/**
+ * Contract point 5: explicit key as is; else `user`-derived; else a fresh stateless key.
+ * `prefix` names the endpoint in derived keys: `openai` for chat completions, `openresponses` for responses.
+ */
 export function resolveSessionKey(
   agentId: string,
   header: string | undefined,
   user: unknown,
   newId: () => string,
+  prefix: 'openai' | 'openresponses' = 'openai',
 ): AgentTarget {
   const explicit = header?.trim();
   if (explicit) {
@@ -63,7 +67,7 @@ export function resolveSessionKey(
         message: `Invalid value for 'user': at most ${MAX_USER} characters (it names the session).`,
       });
     }
-    return { agentId, sessionKey: `agent:${agentId}:openai-user:${user.trim().toLowerCase()}`, stateless: false };
+    return { agentId, sessionKey: `agent:${agentId}:${prefix}-user:${user.trim().toLowerCase()}`, stateless: false };
   }
-  return { agentId, sessionKey: `agent:${agentId}:openai:${newId()}`, stateless: true };
+  return { agentId, sessionKey: `agent:${agentId}:${prefix}:${newId()}`, stateless: true };
 }

@@ -3,9 +3,9 @@ import { zValidator } from '@hono/zod-validator';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { RunFailure, type RunResult } from '../../agent/events.js';
 import type { RunHandle, RunInput } from '../../agent/runtime.js';
-import type { ToolChoice } from '../../agent/messages.js';
+import type { ToolChoice } from '../../messages.js';
 import type { GatewayContext } from '../../context.js';
-import type { EdgeHooks } from '../app.js';
+import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { honoSseStreamer } from '../sseStream.js';
@@ -20,11 +20,11 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
 
 /**
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
- * @see ../shared/reference/openai-chat-completions.md
+ * @see docs/chat-completions-contract.md (what the endpoint promises; "contract point N" refers to its list)
  */
 export function chatCompletionsRoutes(
   ctx: GatewayContext,
-  edge: Pick<EdgeHooks, 'sse' | 'requestSignal' | 'readBody'> = {},
+  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
 ): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
   const streamEvents = edge.sse ?? honoSseStreamer;

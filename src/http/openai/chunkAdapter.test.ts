@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent, RunResult } from '../../agent/events.js';
+import type { RunError, RunEvent, RunResult } from '../../agent/events.js';
 import { createChunkAdapter, splitDelta } from './chunkAdapter.js';
 
 const base = { runId: 'r', sessionKey: 'k', ts: 0 };
@@ -56,12 +56,23 @@ describe('chunk adapter', () => {
       adapter().onEvent(
         ev({
           type: 'lifecycle.error',
-          error: { code: 'provider', message: 'boom', afterFirstToken: true },
+          error: { code: 'provider', message: 'boom', afterFirstToken: true, retryable: false },
           result: result({ stopReason: 'error' }),
         }),
       ),
     );
     expect(frame).toEqual({ error: { message: 'boom', type: 'api_error', param: null, code: 'upstream_error' } });
+    const failed = (error: RunError) =>
+      parse(adapter().onEvent(ev({ type: 'lifecycle.error', error, result: result({ stopReason: 'error' }) })))[0];
+    expect(failed({ code: 'timeout', message: 'too slow' })).toEqual({
+      error: { message: 'too slow', type: 'server_error', param: null, code: 'agent_timeout' },
+    });
+    expect(failed({ code: 'aborted', message: 'gone' })).toEqual({
+      error: { message: 'gone', type: 'server_error', param: null, code: 'agent_run_failed' },
+    });
+    expect(failed({ code: 'internal', message: 'internal error' })).toEqual({
+      error: { message: 'internal error', type: 'server_error', param: null, code: 'agent_run_failed' },
+    });
   });
 
   it('streams only client tool calls, indexed among themselves', () => {

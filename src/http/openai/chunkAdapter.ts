@@ -1,6 +1,7 @@
-import type { RunError, RunEvent, RunResult, StopReason } from '../../agent/events.js';
-import type { Usage } from '../../agent/messages.js';
-import { streamErrorBody } from './errors.js';
+import type { RunEvent, RunResult, StopReason } from '../../agent/events.js';
+import type { FinishReason, Usage } from '../../messages.js';
+import { streamErrorFrame } from './errors.js';
+import { streamErrorOf } from './runErrors.js';
 
 /**
  * Turns one run's events into the `data:` payloads of an OpenAI chat-completion stream
@@ -29,8 +30,6 @@ export interface ChunkAdapterOptions {
  * even if every unit is escaped as `\uXXXX` (6 bytes), with room for the envelope.
  */
 export const MAX_DELTA_UNITS = 4096;
-
-export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export function finishReasonOf(stop: StopReason): FinishReason {
   return stop === 'length' || stop === 'tool_calls' ? stop : 'stop';
@@ -104,15 +103,7 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
           return finish(event.result);
         case 'lifecycle.error':
           finished = true;
-          return [
-            JSON.stringify(
-              streamErrorBody(
-                event.error.message,
-                event.error.code === 'provider' ? 'api_error' : 'server_error',
-                runErrorCode(event.error),
-              ),
-            ),
-          ];
+          return [streamErrorFrame(streamErrorOf(event.error))];
         case 'lifecycle.start':
         case 'tool.result':
         case 'usage':
@@ -120,9 +111,4 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
       }
     },
   };
-}
-
-function runErrorCode(error: RunError): string {
-  if (error.code === 'provider') return error.status === 429 ? 'rate_limit_exceeded' : 'upstream_error';
-  return error.code === 'timeout' ? 'agent_timeout' : 'agent_run_failed';
 }

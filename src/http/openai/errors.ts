@@ -8,15 +8,19 @@ import { HTTPException } from 'hono/http-exception';
 export type OpenAiError =
   | { kind: 'invalid_request'; message: string; param?: string | null; code?: string | null }
   | { kind: 'invalid_api_key'; message?: string }
+  | { kind: 'forbidden'; message: string }
   | { kind: 'not_found'; message: string; code?: 'model_not_found' | 'not_found' }
   | { kind: 'method_not_allowed'; allow: string }
   | { kind: 'payload_too_large'; limit?: number }
   | { kind: 'headers_too_large' }
   | { kind: 'request_timeout' }
+  | { kind: 'misdirected'; message: string }
   | { kind: 'rate_limited'; message: string; retryAfterMs: number; code?: 'rate_limit_exceeded' | 'auth_rate_limited' }
   | { kind: 'upstream'; message: string }
   | { kind: 'timeout'; message: string }
   | { kind: 'unavailable'; message: string; retryAfterMs?: number }
+  /** A run that failed once its stream had begun, for a reason no other kind names (aborted, internal...). */
+  | { kind: 'run_failed'; message: string }
   | { kind: 'internal'; message?: string };
 
 interface Shaped {
@@ -54,6 +58,8 @@ export function shapeError(e: OpenAiError): Shaped {
         ),
         headers: { 'www-authenticate': 'Bearer' },
       };
+    case 'forbidden':
+      return { status: 403, body: body(e.message, 'request_forbidden', null, 'forbidden'), headers: {} };
     case 'not_found':
       return { status: 404, body: body(e.message, 'invalid_request_error', null, e.code ?? 'not_found'), headers: {} };
     case 'method_not_allowed':
@@ -85,6 +91,8 @@ export function shapeError(e: OpenAiError): Shaped {
         body: body('The request was not received in time.', 'invalid_request_error', null, 'request_timeout'),
         headers: {},
       };
+    case 'misdirected':
+      return { status: 421, body: body(e.message, 'invalid_request_error', null, 'host_not_allowed'), headers: {} };
     case 'rate_limited':
       return {
         status: 429,
@@ -110,6 +118,8 @@ export function shapeError(e: OpenAiError): Shaped {
         body: body(e.message, 'server_error', null, null),
         headers: e.retryAfterMs ? retryHeaders(e.retryAfterMs) : {},
       };
+    case 'run_failed':
+      return { status: 500, body: body(e.message, 'server_error', null, 'agent_run_failed'), headers: {} };
     case 'internal':
       return {
         status: 500,
@@ -127,13 +137,23 @@ export function errorResponse(e: OpenAiError, extraHeaders?: Record<string, stri
   });
 }
 
+/** An address locked out by the failed-auth limiter: the same 429 on HTTP and on the WebSocket upgrade. */
+export function authLockedError(retryAfterMs: number): OpenAiError {
+  return {
+    kind: 'rate_limited',
+    code: 'auth_rate_limited',
+    retryAfterMs,
+    message: 'Too many failed authentication attempts. Please try again later.',
+  };
+}
+
 /** Throw from anywhere in a `/v1` handler; `app.onError` sends its ready response. */
 export function openAiException(e: OpenAiError): HTTPException {
   const res = errorResponse(e);
   return new HTTPException(res.status as 400, { res });
 }
 
-/** The in-band stream form: one frame with no `choices` key. */
-export function streamErrorBody(message: string, type = 'server_error', code: string | null = 'agent_run_failed') {
-  return { error: { message, type, param: null, code } };
+/** The in-band stream form, once the headers are gone: the same body as one `data:` frame (no `choices` key). */
+export function streamErrorFrame(e: OpenAiError): string {
+  return JSON.stringify(shapeError(e).body);
 }

@@ -30,3 +30,15 @@ export function httpErrorOf(error: RunError): OpenAiError {
       return { kind: 'internal' };
   }
 }
+
+/** How a run that failed after the stream began is told in band: kinds that keep their meaning, the rest `run_failed`. */
+export function streamErrorOf(error: RunError): OpenAiError {
+  switch (error.code) {
+    case 'provider':
+      return error.status === 429 ? httpErrorOf(error) : { kind: 'upstream', message: error.message };
+    case 'timeout':
+      return { kind: 'timeout', message: error.message };
+    default:
+      return { kind: 'run_failed', message: error.message };
+  }
+}

@@ -1,4 +1,4 @@
-import type { ChatMessage, ContentPart, ToolCall } from '../../agent/messages.js';
+import type { ChatMessage, ContentPart, ToolCall } from '../../messages.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { openAiException } from './errors.js';
 import type { RequestMessage } from './requestSchema.js';
@@ -103,11 +103,13 @@ function userContent(
   return parts;
 }
 
-function imagePart(
+/** One image part checked against the endpoint's limits; `budget` counts across the request. */
+export function imagePart(
   raw: unknown,
   param: string,
   limits: ImageLimits,
   budget: { parts: number; bytes: number },
+  endpoint: 'chatCompletions' | 'responses' = 'chatCompletions',
 ): ContentPart {
   const url =
     typeof raw === 'string'
@@ -124,7 +126,7 @@ function imagePart(
       invalid('Invalid image_url: expected a base64 data URI (data:<mime>;base64,...) or an http(s) URL.', param);
     if (!limits.allowUrl) {
       invalid(
-        'Remote image URLs are not allowed by this gateway (gateway.http.endpoints.chatCompletions.images.allowUrl); send the image as a base64 data URI.',
+        `Remote image URLs are not allowed by this gateway (gateway.http.endpoints.${endpoint}.images.allowUrl); send the image as a base64 data URI.`,
         param,
       );
     }

@@ -9,7 +9,14 @@ import { runDeadline } from '../../ws/methods/agent.js';
 import { createGatewayContext } from '../bootstrap.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
 import { stderrLogger } from '../stderrLogger.js';
-import { connectGateway, GatewayRequestError, GatewayUnreachableError, localGatewayEndpoint } from './gatewayClient.js';
+import type { GatewayContext } from '../../context.js';
+import {
+  connectGateway,
+  type GatewayClient,
+  GatewayRequestError,
+  GatewayUnreachableError,
+  localGatewayEndpoint,
+} from './gatewayClient.js';
 
 export interface AgentCommandOptions {
   message: string;
@@ -69,7 +76,7 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<number
 
 async function runThroughGateway(opts: AgentCommandOptions, config: GatewayConfig): Promise<number | 'unreachable'> {
   const endpoint = localGatewayEndpoint(config, process.env);
-  let client;
+  let client: GatewayClient;
   try {
     client = await connectGateway({ ...endpoint, clientVersion: VERSION });
   } catch (err) {
@@ -82,13 +89,14 @@ async function runThroughGateway(opts: AgentCommandOptions, config: GatewayConfi
   const idempotencyKey = randomUUID();
   const out = new TextOutput(opts.json);
   const off = client.onEvent((event, payload) => {
+    if (event !== 'agent') return;
+    const agentEvent = payload as { runId?: unknown; stream?: unknown; data?: { delta?: unknown } } | undefined;
     if (
-      event === 'agent' &&
-      payload?.runId === idempotencyKey &&
-      payload.stream === 'assistant' &&
-      typeof payload.data?.delta === 'string'
+      agentEvent?.runId === idempotencyKey &&
+      agentEvent.stream === 'assistant' &&
+      typeof agentEvent.data?.delta === 'string'
     ) {
-      out.delta(payload.data.delta);
+      out.delta(agentEvent.data.delta);
     }
   });
   const interrupt = (): void => {
@@ -130,7 +138,7 @@ function sessionKeyOf(
 }
 
 async function runLocally(opts: AgentCommandOptions, config: GatewayConfig, stateDir: string): Promise<number> {
-  let ctx;
+  let ctx: GatewayContext;
   try {
     ctx = await createGatewayContext({ config, stateDir, env: process.env, log: stderrLogger(opts.verbose) });
   } catch (err) {

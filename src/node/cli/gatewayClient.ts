@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { GatewayConfig } from '../../config/schema.js';
 import type { ErrorShape } from '../../ws/errorCodes.js';
-import type { HelloOk } from '../../ws/frames.js';
+import type { HelloOk, ServerFrame } from '../../ws/frames.js';
 
 /** Nothing listens at the address (the CLI may then run locally). */
 export class GatewayUnreachableError extends Error {
@@ -53,7 +53,7 @@ export interface GatewayClient {
    * second response on the same id is awaited (two-stage methods such as `agent`).
    */
   request<T = unknown>(method: string, params?: unknown, options?: { expectFinal?: boolean }): Promise<T>;
-  onEvent(listener: (event: string, payload: any) => void): () => void;
+  onEvent(listener: (event: string, payload: unknown) => void): () => void;
   close(): void;
 }
 
@@ -107,7 +107,7 @@ export function connectGateway(options: GatewayClientOptions): Promise<GatewayCl
       pending.clear();
     });
     ws.on('message', (data) => {
-      let frame: any;
+      let frame: ServerFrame | undefined;
       try {
         frame = JSON.parse(data.toString());
       } catch {
@@ -121,7 +121,8 @@ export function connectGateway(options: GatewayClientOptions): Promise<GatewayCl
       if (frame?.type !== 'res') return;
       const p = pending.get(frame.id);
       if (!p) return;
-      if (frame.ok && p.expectFinal && frame.payload?.status === 'accepted') return;
+      if (frame.ok && p.expectFinal && (frame.payload as { status?: unknown } | undefined)?.status === 'accepted')
+        return;
       pending.delete(frame.id);
       if (frame.ok) p.resolve(frame.payload);
       else p.reject(new GatewayRequestError(frame.error, frame.payload));
@@ -170,10 +171,13 @@ export function connectGateway(options: GatewayClientOptions): Promise<GatewayCl
 }
 
 /** Where the CLI finds the local gateway and what it presents: config first, then env, as the gateway itself resolves them. */
-export function localGatewayEndpoint(
-  config: GatewayConfig,
-  env: NodeJS.ProcessEnv,
-): { url: string; token?: string; password?: string } {
+export interface GatewayEndpoint {
+  url: string;
+  token?: string;
+  password?: string;
+}
+
+export function localGatewayEndpoint(config: GatewayConfig, env: NodeJS.ProcessEnv): GatewayEndpoint {
   const { gateway } = config;
   const host = gateway.bind === 'custom' && gateway.customBindHost ? gateway.customBindHost : '127.0.0.1';
   const token = gateway.auth.token ?? (env.OPENCLAW_GATEWAY_TOKEN || undefined);

@@ -81,12 +81,14 @@ async function runGateway(opts: {
 function printStartup(running: RunningGateway, configPath: string | undefined): void {
   const { ctx } = running;
   const chat = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
+  const responses = ctx.config.gateway.http.endpoints.responses.enabled;
   const agent = ctx.agents.get(ctx.agents.defaultId);
   const model = agent?.models[0] ?? LOCAL_ECHO_MODEL;
   const lines = [
     `openclaw gateway ${ctx.version} listening on ${running.url} (WebSocket ${running.url.replace(/^http/, 'ws')}/)`,
     `  config: ${configPath ?? 'none found, using built-in defaults'}`,
     `  chat completions: ${chat ? `enabled at ${running.url}/v1/chat/completions` : 'disabled (gateway.http.endpoints.chatCompletions.enabled)'}`,
+    `  responses: ${responses ? `enabled at ${running.url}/v1/responses` : 'disabled (gateway.http.endpoints.responses.enabled)'}`,
     `  default agent: ${ctx.agents.defaultId}, model ${model}${model === LOCAL_ECHO_MODEL ? ' (the built-in echo model: no model provider is configured)' : ''}`,
   ];
   // The generated token goes to the terminal once, never to the logs on stderr.
@@ -95,5 +97,16 @@ function printStartup(running: RunningGateway, configPath: string | undefined): 
   } else {
     lines.push(`  auth: ${ctx.auth.mode}`);
   }
+  lines.push(`  browser pages: ${browserAccessSummary(ctx.config.gateway)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function browserAccessSummary(gateway: RunningGateway['ctx']['config']['gateway']): string {
+  const cors = gateway.http.cors.allowedOrigins;
+  const socket = gateway.controlUi.allowedOrigins;
+  if (cors.length === 0 && socket.length === 0) return 'same origin only (gateway.http.cors.allowedOrigins)';
+  const parts: string[] = [];
+  if (cors.length > 0) parts.push(`CORS for ${cors.includes('*') ? 'ANY origin ("*")' : cors.join(', ')}`);
+  if (socket.length > 0) parts.push(`WebSocket for ${socket.includes('*') ? 'ANY origin ("*")' : socket.join(', ')}`);
+  return parts.join('; ');
 }

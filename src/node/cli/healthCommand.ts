@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { VERSION } from '../../version.js';
 import type { HealthSnapshot } from '../../ws/methods/health.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
-import { connectGateway, localGatewayEndpoint } from './gatewayClient.js';
+import { connectGateway, type GatewayEndpoint, localGatewayEndpoint } from './gatewayClient.js';
 
 export function registerHealthCommand(program: Command): void {
   program
@@ -17,7 +17,7 @@ export function registerHealthCommand(program: Command): void {
 
 export async function runHealthCommand(opts: { config?: string; json: boolean }): Promise<number> {
   let url: string;
-  let endpoint;
+  let endpoint: GatewayEndpoint;
   try {
     const { config } = await loadConfig({ configPath: opts.config, env: process.env });
     endpoint = localGatewayEndpoint(config, process.env);
@@ -43,11 +43,11 @@ export async function runHealthCommand(opts: { config?: string; json: boolean })
     );
     return 1;
   }
-  process.stdout.write(opts.json ? `${JSON.stringify(health, null, 2)}\n` : describe(health, url));
+  process.stdout.write(opts.json ? `${JSON.stringify(health, null, 2)}\n` : healthReport(health, url));
   return health.ok ? 0 : 1;
 }
 
-function describe(h: HealthSnapshot, url: string): string {
+function healthReport(h: HealthSnapshot, url: string): string {
   const agents = h.agents
     .map(
       (a) =>

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { ChatMessage, ContentPart } from '../../agent/messages.js';
+import type { ChatMessage, ContentPart } from '../../messages.js';
 import type { SessionRecord, SessionStore, StoredSession } from '../../sessions/store.js';
 
 export type OpenSessionStore = (opts: { config?: string }) => Promise<SessionStore>;
@@ -134,18 +134,18 @@ function formatMessage(message: ChatMessage): string[] {
 
 function contentText(content: string | ContentPart[]): string {
   if (typeof content === 'string') return content;
-  return content
-    .map((part) => {
-      switch (part.type) {
-        case 'text':
-          return part.text;
-        case 'image':
-          return `[image ${part.mimeType}, ${base64Bytes(part.data)} bytes]`;
-        case 'image_url':
-          return `[image ${part.url.startsWith('data:') ? 'data URL' : part.url}]`;
-      }
-    })
-    .join('\n');
+  return content.map(partText).join('\n');
+}
+
+function partText(part: ContentPart): string {
+  switch (part.type) {
+    case 'text':
+      return part.text;
+    case 'image':
+      return `[image ${part.mimeType}, ${base64Bytes(part.data)} bytes]`;
+    case 'image_url':
+      return `[image ${part.url.startsWith('data:') ? 'data URL' : part.url}]`;
+  }
 }
 
 function base64Bytes(data: string): number {

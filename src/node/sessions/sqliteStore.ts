@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ChatMessage, Usage } from '../../agent/messages.js';
+import type { ChatMessage, Usage } from '../../messages.js';
 import type { ListOptions, SessionRecord, SessionStore, StoredSession } from '../../sessions/store.js';
 import { migrate } from './migrations.js';
 
@@ -109,7 +109,8 @@ export class SqliteSessionStore implements SessionStore {
   ) {
     this.#db = db;
     this.#now = now;
-    const s = (this.#stmt = prepareStatements(db));
+    const s = prepareStatements(db);
+    this.#stmt = s;
 
     this.#appendTurn = db.transaction((key, agentId, messages, usage) => {
       const now = this.#now();

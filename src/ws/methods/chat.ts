@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage, ContentPart } from '../../agent/messages.js';
+import type { ChatMessage, ContentPart } from '../../messages.js';
 import { resolveAgentTarget } from '../agentTarget.js';
 import { invalidRequest } from '../errorCodes.js';
 import type { ChatRunEntry } from '../gatewayHub.js';

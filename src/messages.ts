@@ -14,6 +14,11 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** A fresh id for a tool call whose provider sent none, in OpenAI's `call_` form. */
+export function newToolCallId(): string {
+  return `call_${globalThis.crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;
+}
+
 export type ChatMessage =
   | { role: 'user'; content: string | ContentPart[] }
   | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
@@ -38,6 +43,9 @@ export interface SamplingParams {
   presencePenalty?: number;
   frequencyPenalty?: number;
 }
+
+/** Why a model turn ended: the reasons every provider maps to and OpenAI's `finish_reason` names. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface Usage {
   promptTokens: number;
