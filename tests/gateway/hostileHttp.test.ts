@@ -105,7 +105,7 @@ describe('bodies that are not a chat request', () => {
       expectOpenAiError(await send(body, { 'content-type': type }), 400, 'messages');
     }
     const bytes = Buffer.from(body);
-    const noType = `POST ${PATH} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${gw.token}\r\ncontent-length: ${bytes.length}\r\n\r\n${body}`;
+    const noType = `POST ${PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${gw.token}\r\ncontent-length: ${bytes.length}\r\n\r\n${body}`;
     expectOpenAiError(await rawRequest(gw.url, noType), 400, 'messages');
     await expectServing();
   });
@@ -289,7 +289,7 @@ describe('framing', () => {
       'content-length: 1e3',
       'transfer-encoding: gzip, chunked, identity',
     ]) {
-      const res = await rawRequest(gw.url, `POST ${PATH} HTTP/1.1\r\nhost: x\r\n${extra}\r\n\r\n${body}`);
+      const res = await rawRequest(gw.url, `POST ${PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\n${extra}\r\n\r\n${body}`);
       expectOpenAiError(res, 400);
     }
     await expectServing();
@@ -344,7 +344,7 @@ describe('headers', () => {
     expect([200, 431]).toContain(res.status);
 
     const repeated = (name: string, values: string[]) =>
-      `POST ${PATH} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
+      `POST ${PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
       `authorization: Bearer ${gw.token}\r\n${values.map((v) => `${name}: ${v}`).join('\r\n')}\r\n\r\n${body}`;
     // Joined with ", ": not a valid session key.
     expectOpenAiError(await rawRequest(gw.url, repeated('x-openclaw-session-key', ['a', 'b'])), 400);
@@ -416,7 +416,7 @@ describe('a tool schema nested thousands of levels deep, with a real provider be
       for (const stream of [false, true]) {
         const text = body.replace(/}$/, `,"stream":${stream}}`);
         const bytes = Buffer.from(text);
-        const raw = `POST ${PATH} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${gw2.token}\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\n\r\n`;
+        const raw = `POST ${PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${gw2.token}\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\n\r\n`;
         const res = await rawRequest(gw2.url, Buffer.concat([Buffer.from(raw), bytes]));
         expectOpenAiError(res, 400, 'tools[0].function.parameters');
         expect(JSON.parse(res.body).error.message).toMatch(/64 levels/);
