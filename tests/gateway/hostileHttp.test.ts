@@ -13,8 +13,9 @@ const PATH = '/v1/chat/completions';
 let gw: TestGateway;
 
 beforeAll(async () => {
+  const limits = { enabled: true, maxBodyBytes: LIMIT };
   gw = await startTestGateway(
-    chatConfig({ gateway: { http: { endpoints: { chatCompletions: { maxBodyBytes: LIMIT } } } } }),
+    { gateway: { http: { endpoints: { chatCompletions: limits, responses: limits } } } },
     { deadlines: DEADLINES },
   );
 });
@@ -402,6 +403,83 @@ describe('slow clients', () => {
     for (const c of conns) await c.write('POST /v1/chat/comp');
     await expectServing();
     await Promise.all(conns.map((c) => c.closed));
+  });
+});
+
+describe('/v1/responses', () => {
+  const RESPONSES = '/v1/responses';
+  const ok = { model: 'openclaw', input: 'hi' };
+  const sendTo = (body: string) => {
+    const bytes = Buffer.from(body);
+    return rawRequest(
+      gw.url,
+      Buffer.concat([Buffer.from(postHead(RESPONSES, head({ 'content-length': bytes.length }))), bytes]),
+    );
+  };
+
+  it('not JSON, not an object, invalid UTF-8: 400; a plain request still served', async () => {
+    for (const body of ['nope', '[]', '7', 'null', '{"input": ', '{"input":"a\u0000\udc00"}x']) {
+      expectOpenAiError(await sendTo(body), 400);
+    }
+    expect((await sendTo(JSON.stringify(ok))).status).toBe(200);
+  });
+
+  it('deep or huge where it is free-form: 400 naming the param', async () => {
+    const deepArray = '['.repeat(100_000) + ']'.repeat(100_000);
+    let deep: unknown = { type: 'string' };
+    for (let i = 0; i < 70; i++) deep = { type: 'object', properties: { a: deep } };
+    const cases: Array<[string, string]> = [
+      [`{"input":${deepArray}}`, 'input'],
+      [`{"input":"hi","extra":${deepArray}}`, 'extra[0][0]'],
+      [JSON.stringify({ ...ok, tools: [{ type: 'function', name: 'f', parameters: deep }] }), 'tools[0].parameters'],
+      [
+        JSON.stringify({ ...ok, text: { format: { type: 'json_schema', name: 'out', schema: deep } } }),
+        'text.format.schema',
+      ],
+      [
+        JSON.stringify({
+          ...ok,
+          input: [{ role: 'user', content: Array.from({ length: 1025 }, () => ({ type: 'input_text', text: 'a' })) }],
+        }),
+        'input[0].content',
+      ],
+      [
+        JSON.stringify({ ...ok, tools: Array.from({ length: 129 }, (_, i) => ({ type: 'function', name: `f${i}` })) }),
+        'tools',
+      ],
+    ];
+    for (const [body, param] of cases) expectOpenAiError(await sendTo(body), 400, param);
+    expect((await sendTo(JSON.stringify(ok))).status).toBe(200);
+  });
+
+  it('a wrong type in every field: 400 naming that field', async () => {
+    const fields: Record<string, unknown[]> = {
+      model: [1, [], {}],
+      input: [1, true, {}, null, [1], [{ role: 'root', content: 'x' }], [{ role: 'user', content: 5 }]],
+      instructions: [1, [], {}],
+      tools: [1, 'x', {}, [{ type: 'function', name: 'a b' }], [{ type: 'function', name: 'f', parameters: 'x' }]],
+      tool_choice: [1, 'sometimes', []],
+      stream: [1, 'yes'],
+      store: [1, 'no'],
+      max_output_tokens: [0, -1, 1.5, 1e20, '9'],
+      temperature: [3, -1, '1'],
+      top_p: [2, '1'],
+      metadata: ['x', [1], { a: 1 }],
+      text: ['x', { format: { type: 'yaml' } }, { format: { type: 'json_schema', name: 'x', schema: 1 } }],
+    };
+    let count = 0;
+    for (const [field, values] of Object.entries(fields)) {
+      for (const value of values) {
+        const res = await sendTo(JSON.stringify({ ...ok, [field]: value }));
+        expectOpenAiError(res, 400);
+        expect(JSON.parse(res.body).error.param, `${field}=${JSON.stringify(value)}`).toMatch(
+          new RegExp(`^${field}\\b`),
+        );
+        count++;
+      }
+    }
+    expect(count).toBeGreaterThan(30);
+    await expectServing();
   });
 });
 

@@ -13,6 +13,7 @@ import { resolveAgentId, resolveSessionKey } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
 import { chatCompletionRequestSchema, paramOf, type ChatCompletionRequest } from './requestSchema.js';
+import { rejectInvalidBody } from './invalidBody.js';
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
 
@@ -40,20 +41,7 @@ export function chatCompletionsRoutes(
           throw openAiException({ kind: 'payload_too_large', limit: settings.maxBodyBytes });
         },
       }),
-      zValidator('json', chatCompletionRequestSchema, (result) => {
-        if (result.success) return;
-        const issue = result.error.issues[0]!;
-        const param = paramOf(issue.path);
-        throw openAiException({
-          kind: 'invalid_request',
-          param: param || null,
-          code:
-            issue.code === 'invalid_type' && valueAt(result.data, issue.path) === undefined
-              ? 'missing_required_parameter'
-              : 'invalid_value',
-          message: param ? `Invalid value for '${param}': ${issue.message}` : issue.message,
-        });
-      }),
+      zValidator('json', chatCompletionRequestSchema, rejectInvalidBody),
       async (c) => {
         const body = c.req.valid('json');
         const agentId = resolveAgentId(
@@ -128,12 +116,6 @@ export function chatCompletionsRoutes(
       },
     )
     .all('/', () => errorResponse({ kind: 'method_not_allowed', allow: 'POST' }));
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) value = (value as Record<PropertyKey, unknown> | null | undefined)?.[key];
-  return value;
 }
 
 function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * How deep and how big a client's free-form JSON may be. JSON.stringify, structuredClone and the
  * provider SDKs recurse, and overflow the stack a few thousand levels down, so anything the
@@ -67,4 +69,22 @@ export function excessMessage(excess: JsonExcess, limits: JsonLimits): string {
   return excess.reason === 'depth'
     ? `nested more than ${limits.maxDepth} levels deep`
     : `too large: more than ${limits.maxNodes} values`;
+}
+
+/** Free-form JSON (a JSON schema...) bounded by `limits`, the issue raised where the free-form part starts. */
+export function boundedJson(limits: JsonLimits = SCHEMA_LIMITS) {
+  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+    const excess = jsonExcess(value, limits);
+    if (excess) ctx.addIssue({ code: 'custom', message: excessMessage(excess, limits) });
+  });
+}
+
+/**
+ * A whole request body's bound, for a root schema's `superRefine`: catches what the fields let
+ * through unchecked (unknown fields, extra keys of parts), named by the first levels of its path.
+ */
+export function checkBodyBounds(body: unknown, ctx: z.RefinementCtx): void {
+  const excess = jsonExcess(body, BODY_LIMITS);
+  if (excess)
+    ctx.addIssue({ code: 'custom', path: excess.path.slice(0, 3), message: excessMessage(excess, BODY_LIMITS) });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BODY_LIMITS, excessMessage, jsonExcess, SCHEMA_LIMITS, type JsonLimits } from './jsonLimits.js';
+import { boundedJson, checkBodyBounds } from './jsonLimits.js';
 
 /**
  * `POST /v1/chat/completions` body. Objects are loose: unknown fields are accepted and
@@ -11,15 +11,7 @@ import { BODY_LIMITS, excessMessage, jsonExcess, SCHEMA_LIMITS, type JsonLimits 
 export const MAX_TOOLS = 128;
 export const MAX_CONTENT_PARTS = 1024;
 
-/** Free-form JSON bounded by `limits`, the issue raised where the free-form part starts. */
-function boundedJson(limits: JsonLimits) {
-  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-    const excess = jsonExcess(value, limits);
-    if (excess) ctx.addIssue({ code: 'custom', message: excessMessage(excess, limits) });
-  });
-}
-
-const jsonSchema = boundedJson(SCHEMA_LIMITS);
+const jsonSchema = boundedJson();
 
 const contentPart = z.looseObject({ type: z.string() });
 const content = z.union([
@@ -106,12 +98,7 @@ export const chatCompletionRequestSchema = z
     user: z.unknown().optional(),
     response_format: responseFormat.nullable().optional(),
   })
-  .superRefine((body, ctx) => {
-    // Whatever the fields above let through unchecked (unknown fields, extra keys of parts).
-    const excess = jsonExcess(body, BODY_LIMITS);
-    if (excess)
-      ctx.addIssue({ code: 'custom', path: excess.path.slice(0, 3), message: excessMessage(excess, BODY_LIMITS) });
-  });
+  .superRefine(checkBodyBounds);
 
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
 export type RequestMessage = ChatCompletionRequest['messages'][number];
