@@ -429,7 +429,7 @@ describe('/v1/responses', () => {
     let deep: unknown = { type: 'string' };
     for (let i = 0; i < 70; i++) deep = { type: 'object', properties: { a: deep } };
     const cases: Array<[string, string]> = [
-      [`{"input":${deepArray}}`, 'input'],
+      [`{"input":${deepArray}}`, 'input[0]'],
       [`{"input":"hi","extra":${deepArray}}`, 'extra[0][0]'],
       [JSON.stringify({ ...ok, tools: [{ type: 'function', name: 'f', parameters: deep }] }), 'tools[0].parameters'],
       [
