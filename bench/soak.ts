@@ -91,13 +91,13 @@ async function wsClient(
   const call = (method: string, params?: unknown): Promise<any> =>
     new Promise((resolve, reject) => {
       const id = `s${++seq}`;
+      // A closed socket answers nothing: the timer reports it.
       const timer = setTimeout(() => reject(new Error(`ws ${method}: no answer`)), 15_000);
       waiting.set(id, (frame) => {
         clearTimeout(timer);
         waiting.delete(id);
         resolve(frame);
       });
-      ws.once('close', () => reject(new Error(`ws closed during ${method}`)));
       ws.send(JSON.stringify({ type: 'req', id, method, params }));
     });
   const hello = await call('connect', {
