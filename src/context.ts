@@ -3,7 +3,9 @@ import type { AgentRuntime } from './agent/runtime.js';
 import type { AuthRateLimiter } from './auth/rateLimiter.js';
 import type { ResolvedAuth } from './auth/resolve.js';
 import type { GatewayConfig } from './config/schema.js';
+import type { IdempotencyStore } from './idempotency/answerStore.js';
 import type { Logger } from './log.js';
+import type { GatewayMetrics } from './metrics/gatewayMetrics.js';
 import type { ModelRegistry } from './providers/types.js';
 import type { SessionStore } from './sessions/store.js';
 
@@ -21,6 +23,10 @@ export interface GatewayContext {
   models: ModelRegistry;
   store: SessionStore;
   log: Logger;
+  /** Live figures every transport records into; `/metrics` and WS `status` read them. */
+  metrics: GatewayMetrics;
+  /** First answers kept for `Idempotency-Key` retries. */
+  idempotency: IdempotencyStore;
   version: string;
   startedAt: number;
   /** True once the listener is up; /readyz reports it. */

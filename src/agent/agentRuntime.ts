@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { NO_RUN_METRICS, type RunMetrics } from '../metrics/gatewayMetrics.js';
 import type { ModelEvent, ModelRegistry, ResolvedModel } from '../providers/types.js';
 import type { SessionStore } from '../sessions/store.js';
 import { Admission, type Permit } from './admission.js';
@@ -35,9 +36,10 @@ export interface AgentRuntimeDeps {
   models: ModelRegistry;
   store: SessionStore;
   workspace: WorkspaceFiles;
-  defaults: { maxConcurrent: number; maxQueued: number; maxToolSteps: number };
+  defaults: { maxConcurrent: number; maxQueued: number; maxToolSteps: number; utilityModel?: string };
   log: Logger;
   retry?: Partial<RetryPolicy>;
+  metrics?: RunMetrics;
 }
 
 /** What one agent needs on every run, worked out on its first run and kept. */
@@ -46,6 +48,8 @@ interface AgentPlan {
   tools: Map<string, BuiltinTool>;
   toolSpecs: ToolSpec[];
   models: ResolvedModel[];
+  /** For plain runs: the utility model first, when configured, then the agent's own. */
+  plainModels: ResolvedModel[];
 }
 
 type RunEventBody = RunEvent extends infer E
@@ -67,6 +71,7 @@ const NO_SAMPLING = Object.freeze({});
 
 export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
   const { agents, models, store, workspace, log } = deps;
+  const metrics = deps.metrics ?? NO_RUN_METRICS;
   const maxToolSteps = deps.defaults.maxToolSteps;
   const admission = new Admission({ maxConcurrent: deps.defaults.maxConcurrent, maxQueued: deps.defaults.maxQueued });
   const prompts = createSystemPrompts(workspace, log);
@@ -85,11 +90,15 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     const agent = agents.get(agentId);
     if (agent === undefined) return undefined;
     const tools = toolsForAgent(agent);
+    const agentModels = resolveModels(models, agent.models, log, agent.id);
+    const utility = deps.defaults.utilityModel;
     plan = {
       agent,
       tools,
       toolSpecs: [...tools.values()].map((t) => t.spec),
-      models: resolveModels(models, agent.models, log, agent.id),
+      models: agentModels,
+      plainModels:
+        utility === undefined ? agentModels : [...resolveModels(models, [utility], log, agent.id), ...agentModels],
     };
     plans.set(agentId, plan);
     return plan;
@@ -120,6 +129,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     #unlinkSignal: (() => void) | undefined;
     text = '';
     usage: Usage = ZERO_USAGE;
+    providerMs = 0;
     model: string | undefined;
     clientCalls: ToolCall[] = [];
 
@@ -227,6 +237,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         text: this.text,
         toolCalls: this.clientCalls,
         usage: this.usage,
+        providerMs: this.providerMs,
         stopReason: outcome.ok ? outcome.stopReason : outcome.error.code === 'aborted' ? 'aborted' : 'error',
         startedAt: this.startedAt,
         endedAt: Date.now(),
@@ -238,6 +249,8 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         result.error = outcome.error;
         this.emit({ type: 'lifecycle.error', error: outcome.error, result });
       }
+      if (this.model !== undefined)
+        metrics.tokens(this.agentId, this.model, this.usage.promptTokens, this.usage.completionTokens);
       this.stream.end();
       this.#resolve(result);
     }
@@ -245,6 +258,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     /** The model/tool loop of one turn; resolves with how it stopped, after storing it. */
     async #turn(): Promise<StopReason> {
       const { input, plan } = this;
+      if (input.plain) return this.#plainTurn();
       const system = composeSystemPrompt(await prompts.base(plan.agent), input.extraSystemPrompt);
       const declared = input.clientTools ?? [];
       const clientNames = new Set(declared.map((t) => t.name));
@@ -324,12 +338,39 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       return stopReason;
     }
 
+    /** A plain run: the client's messages and system text only, one model call, nothing stored. */
+    async #plainTurn(): Promise<StopReason> {
+      const { input } = this;
+      const { reason } = await this.#modelStep(
+        {
+          system: input.extraSystemPrompt ?? '',
+          messages: input.messages,
+          tools: [],
+          toolChoice: undefined,
+          sampling: input.sampling ?? NO_SAMPLING,
+          signal: this.signal,
+        },
+        new Set(),
+        this.plan.plainModels,
+      );
+      return reason === 'length' ? 'length' : 'stop';
+    }
+
     /** One model call, streamed out as events; returns what the model said. */
     async #modelStep(
       request: Parameters<typeof openModelStream>[2],
       clientNames: Set<string>,
+      candidates: readonly ResolvedModel[] = this.plan.models,
     ): Promise<{ text: string; calls: PendingCall[]; reason: FinishReason }> {
-      const opened = await openModelStream(models, this.plan.models, request, retry, log);
+      const started = performance.now();
+      let opened: Awaited<ReturnType<typeof openModelStream>>;
+      try {
+        opened = await openModelStream(models, candidates, request, retry, log);
+      } catch (err) {
+        this.providerMs += performance.now() - started;
+        throw err;
+      }
+      const firstTokenMs = performance.now() - started;
       this.model = opened.model.ref;
       let text = '';
       const calls: PendingCall[] = [];
@@ -389,6 +430,9 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         }
         return { text, calls, reason };
       } finally {
+        const durationMs = performance.now() - started;
+        this.providerMs += durationMs;
+        metrics.modelCall(opened.model, firstTokenMs, durationMs);
         void opened.rest.return?.()?.catch(() => {});
       }
     }
@@ -436,6 +480,14 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     if (typeof choice === 'object' && !names.has(choice.name) && !plan.tools.has(choice.name)) {
       invalid(`tool_choice names an unknown tool "${choice.name}"`, 'tool_choice');
     }
+    // The model's metadata lists its input modalities: a text-only model is never sent an image.
+    const model = plan.models[0];
+    if (model?.input !== undefined && !model.input.includes('image') && hasImage(input.messages)) {
+      invalid(
+        `model ${model.ref} accepts ${model.input.join(', ') || 'no'} input, not images; remove the image parts or use an agent whose model lists "image" in its input`,
+        'messages',
+      );
+    }
   }
 
   return {
@@ -472,12 +524,20 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       return active.get(runId)?.abort({ code: 'aborted', message: reason ?? 'run aborted' }) === true;
     },
 
+    counts: () => ({ active: active.size, queued: admission.waiting }),
+
     *activeRuns() {
       for (const run of active.values()) {
         yield { runId: run.runId, sessionKey: run.sessionKey, agentId: run.agentId, startedAt: run.startedAt };
       }
     },
   };
+}
+
+function hasImage(messages: readonly ChatMessage[]): boolean {
+  return messages.some(
+    (m) => m.role === 'user' && typeof m.content !== 'string' && m.content.some((p) => p.type !== 'text'),
+  );
 }
 
 function invalid(message: string, param: string): never {

@@ -42,6 +42,8 @@ export interface RunResult {
   /** Calls to client-declared tools, left for the client to answer. */
   toolCalls: ToolCall[];
   usage: Usage;
+  /** Wall time spent waiting on model calls (opening, retries and streaming), ms. */
+  providerMs: number;
   stopReason: StopReason;
   error?: RunError;
   startedAt: number;

@@ -15,6 +15,11 @@ export interface RunInput {
   toolChoice?: ToolChoice;
   sampling?: SamplingParams;
   signal?: AbortSignal;
+  /**
+   * One plain model call (a chat UI's housekeeping prompt): no agent system prompt, no tools,
+   * no session read or write, on `agents.defaults.utilityModel` when set.
+   */
+  plain?: boolean;
   /** Caller-chosen id (for example `chatcmpl-...`); generated when absent. */
   runId?: string;
 }
@@ -41,5 +46,7 @@ export interface AgentRuntime {
   subscribe(listener: (event: RunEvent) => void): () => void;
   /** Aborts a running run by id; false when no such run is active. */
   abortRun(runId: string, reason?: string): boolean;
+  /** Runs started and not yet ended, and how many of them still wait for their session or a slot. */
+  counts(): { active: number; queued: number };
   activeRuns(): Iterable<{ runId: string; sessionKey: string; agentId: string; startedAt: number }>;
 }

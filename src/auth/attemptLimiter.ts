@@ -30,7 +30,8 @@ export function attemptLimiter(limiters: AuthLimiters, ip: string, origin: strin
       recordSuccess: () => limiter.recordSuccess(ip),
     };
   }
-  const browserKey = `${origin} ${ip}`;
+  // Real origins are short; a forged one of kilobytes must not make each limiter entry that big.
+  const browserKey = `${origin.slice(0, 256)} ${ip}`;
   return {
     check: () => stricter(limiter.check(ip), browserLimiter.check(browserKey)),
     recordFailure: () => stricter(limiter.recordFailure(ip), browserLimiter.recordFailure(browserKey)),

@@ -1,4 +1,5 @@
 import type { RateLimitConfig } from '../config/schema.js';
+import { NO_AUTH_METRICS, type AuthMetrics } from '../metrics/gatewayMetrics.js';
 
 export type LimiterVerdict = { locked: false } | { locked: true; retryAfterMs: number };
 
@@ -13,6 +14,7 @@ export class AuthRateLimiter {
   constructor(
     private readonly config: RateLimitConfig,
     private readonly now: () => number = Date.now,
+    private readonly metrics: AuthMetrics = NO_AUTH_METRICS,
   ) {}
 
   check(ip: string): LimiterVerdict {
@@ -25,6 +27,7 @@ export class AuthRateLimiter {
   }
 
   recordFailure(ip: string): LimiterVerdict {
+    this.metrics.authFailure();
     if (this.exempt(ip)) return { locked: false };
     const now = this.now();
     let entry = this.entries.get(ip);
@@ -37,6 +40,7 @@ export class AuthRateLimiter {
     if (entry.failures.length >= this.config.maxAttempts) {
       entry.lockedUntil = now + this.config.lockoutMs;
       entry.failures = [];
+      this.metrics.authLockout();
       return { locked: true, retryAfterMs: this.config.lockoutMs };
     }
     this.prune(now);

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { gatewayAuth } from '../auth/gatewayAuth.js';
+import { mountControlUi } from './controlUi.js';
 import { browserAccess } from './browserAccess.js';
 import type { GatewayContext } from '../context.js';
 import type { AppEnv } from './env.js';
@@ -9,9 +10,12 @@ import { healthRoutes } from './health.js';
 import { createHostCheck, hostAllowList } from './hostAllowList.js';
 import { authLockedError, errorResponse, type OpenAiError } from './openai/errors.js';
 import { openAiRoutes } from './openai/routes.js';
+import { metricsRoutes } from './metricsRoute.js';
 import { createOriginPolicy } from './originPolicy.js';
-import { requestLog } from './requestLog.js';
+import { requestLogger } from './requestLog.js';
+import { requestObserver } from './requestObserver.js';
 import { securityHeaders } from './securityHeaders.js';
+import { countedSseStreamer, honoSseStreamer } from './sseStream.js';
 import type { HttpEdge } from './httpEdge.js';
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */
@@ -20,9 +24,22 @@ export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const { gateway } = ctx.config;
   const { chatCompletions, responses } = gateway.http.endpoints;
   const openAiEnabled = chatCompletions.enabled || responses.enabled;
+  const logRequests = ctx.log.verbose || gateway.logging.requests;
+  const auth = gatewayAuth({
+    auth: ctx.auth,
+    limiter: ctx.limiter,
+    browserLimiter: ctx.browserLimiter,
+    clientIp: edge.clientIp,
+    onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
+    onLocked: (retryAfterMs) => errorResponse(authLockedError(retryAfterMs)),
+  });
+  const sse = countedSseStreamer(edge.sse ?? honoSseStreamer, ctx.metrics);
 
-  app.use(requestId({ headerName: 'x-request-id' }), securityHeaders());
-  if (ctx.log.verbose) app.use(requestLog(ctx.log));
+  app.use(
+    requestObserver(ctx.metrics, logRequests ? requestLogger(ctx.log) : undefined),
+    requestId({ headerName: 'x-request-id' }),
+    securityHeaders(),
+  );
   // Browser safety for every route, the WebSocket upgrade included (it passes through this app too).
   app.use(
     hostAllowList(createHostCheck({ ...gateway, localAddresses: edge.localAddresses })),
@@ -30,28 +47,23 @@ export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   );
 
   app.route('/', healthRoutes(ctx));
+  const { controlUi } = ctx.config.gateway;
+  if (controlUi.enabled && edge.controlUiFiles) mountControlUi(app, controlUi.basePath, edge.controlUiFiles);
   if (edge.websocket) app.get('/', edge.websocket);
+  const { metrics } = gateway;
+  if (metrics.enabled && edge.metrics) app.route('/', metricsRoutes(edge.metrics, metrics.public ? undefined : auth));
 
   if (openAiEnabled) {
-    app.use(
-      '/v1/*',
-      gatewayAuth({
-        auth: ctx.auth,
-        limiter: ctx.limiter,
-        browserLimiter: ctx.browserLimiter,
-        clientIp: edge.clientIp,
-        onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
-        onLocked: (retryAfterMs) => errorResponse(authLockedError(retryAfterMs)),
-      }),
-    );
-    app.route('/v1', openAiRoutes(ctx, edge));
+    app.use('/v1/*', auth);
+    app.route('/v1', openAiRoutes(ctx, { ...edge, sse }));
   }
 
-  app.notFound((c) =>
-    isOpenAiPath(c.req.path)
+  app.notFound((c) => {
+    c.set('unmatched', true);
+    return isOpenAiPath(c.req.path)
       ? errorResponse({ kind: 'not_found', message: `Unknown request URL: ${c.req.method} ${c.req.path}.` })
-      : c.text('Not Found', 404),
-  );
+      : c.text('Not Found', 404);
+  });
 
   app.onError((err, c) => {
     let res: Response;

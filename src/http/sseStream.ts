@@ -47,3 +47,16 @@ export function sseDataFrame(payload: string): string {
     .map((line) => `data: ${line}`)
     .join('\n')}\n\n`;
 }
+
+/** The same streamer, keeping `open` up to date with the streams it has running. */
+export function countedSseStreamer(streamer: SseStreamer, open: { sseStreams: number }): SseStreamer {
+  return (c, produce) =>
+    streamer(c, async (sink) => {
+      open.sseStreams++;
+      try {
+        await produce(sink);
+      } finally {
+        open.sseStreams--;
+      }
+    });
+}

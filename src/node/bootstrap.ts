@@ -6,6 +6,8 @@ import { resolveAuth } from '../auth/resolve.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import type { Logger } from '../log.js';
+import { GatewayMetrics } from '../metrics/gatewayMetrics.js';
+import { MemoryIdempotencyStore } from '../idempotency/answerStore.js';
 import { createModelRegistry } from '../providers/registry.js';
 import { VERSION } from '../version.js';
 import { openSqliteSessionStore } from './sessions/sqliteStore.js';
@@ -50,6 +52,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
   const agents = buildAgentRegistry(config);
   const models = createModelRegistry(config, env, { fetch: providerFetch() });
   const store = openSqliteSessionStore(stateDir);
+  const metrics = new GatewayMetrics();
   const runtime = createAgentRuntime({
     agents,
     models,
@@ -57,6 +60,7 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
     workspace: nodeWorkspaceFiles,
     defaults: config.agents.defaults,
     log,
+    metrics,
   });
   let ready = false;
   let stopping = false;
@@ -64,13 +68,18 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
   const ctx: GatewayContext = {
     config,
     auth,
-    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit),
-    browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }),
+    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit, Date.now, metrics),
+    browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }, Date.now, metrics),
     agents,
     runtime,
     models,
     store,
     log,
+    metrics,
+    idempotency: new MemoryIdempotencyStore({
+      ttlMs: config.gateway.http.idempotency.ttlSeconds * 1000,
+      maxEntries: config.gateway.http.idempotency.maxEntries,
+    }),
     version: VERSION,
     startedAt: Date.now(),
     ready: () => ready,

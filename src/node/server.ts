@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { attemptLimiter } from '../auth/attemptLimiter.js';
 import { createApp } from '../http/app.js';
+import type { MetricsExporter } from '../http/metricsRoute.js';
 import { authLockedError, errorResponse } from '../http/openai/errors.js';
 import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
@@ -18,6 +19,7 @@ import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
 import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
+import { controlUiFiles } from './controlUiFiles.js';
 import { readIncomingBody } from './incomingBody.js';
 import { answerClientErrors, DEFAULT_DEADLINES, deadlineOptions, type RequestDeadlines } from './clientErrors.js';
 import { setFrameCap } from './wsFrameCap.js';
@@ -52,7 +54,13 @@ export class StartupError extends Error {
 export function bindHost(config: GatewayConfig, bind: GatewayConfig['gateway']['bind']): string {
   switch (bind) {
     case 'loopback':
+    // OpenClaw's `auto` prefers loopback; without Tailscale discovery here that is all it can mean.
+    case 'auto':
       return '127.0.0.1';
+    case 'tailnet':
+      throw new StartupError(
+        'gateway.bind "tailnet" needs Tailscale, which this gateway does not serve; use "lan" or "custom"',
+      );
     case 'lan':
       return '0.0.0.0';
     case 'custom':
@@ -113,13 +121,21 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     )(c, next);
   };
   const directSse = createDirectSse();
+  // prom-client loads with the first scrape, not at start-up; its process collectors start then.
+  let exporter: Promise<MetricsExporter> | undefined;
+  const metrics: MetricsExporter = async () => {
+    exporter ??= import('./prometheusExporter.js').then((m) => m.createPrometheusExporter(ctx));
+    return (await exporter)();
+  };
   const app = createApp(ctx, {
     clientIp,
     websocket,
     sse: directSse.streamer,
     requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
     readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
+    controlUiFiles: controlUiFiles(config.gateway.controlUi),
     localAddresses: localAddresses(),
+    metrics,
   });
   // An HTTP/1 server: the bindings are always node:http's.
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {

@@ -113,6 +113,8 @@ function toParams(
   if (sampling.temperature !== undefined) params.temperature = sampling.temperature;
   if (sampling.topP !== undefined) params.top_p = sampling.topP;
   if (sampling.maxTokens !== undefined) params[maxTokensField] = sampling.maxTokens;
+  // The model's metadata says it reasons: ask for it the way the chat-completions wire can.
+  if (request.model.reasoning === true) params.reasoning_effort = 'medium';
   if (sampling.stop !== undefined && sampling.stop.length > 0) params.stop = sampling.stop;
   if (sampling.seed !== undefined) params.seed = sampling.seed;
   if (sampling.presencePenalty !== undefined) params.presence_penalty = sampling.presencePenalty;

@@ -1,5 +1,6 @@
-import type { GatewayConfig, ProviderConfig } from '../config/schema.js';
+import { SERVED_APIS, type GatewayConfig, type ProviderConfig, type ServedApi } from '../config/schema.js';
 import { ECHO_MODEL_REF, streamEcho } from './echo.js';
+import { fitToModel } from './modelLimits.js';
 import type { ProviderSettings } from './providerSettings.js';
 import {
   ProviderError,
@@ -30,10 +31,17 @@ const BUILT_IN_PROVIDERS: Record<string, ProviderConfig> = {
   ollama: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:11434/v1', models: [] },
 };
 
-const DEFAULT_BASE_URL: Record<ProviderConfig['api'], string> = {
+const DEFAULT_BASE_URL: Record<ServedApi, string> = {
   'openai-completions': 'https://api.openai.com/v1',
+  'openai-responses': 'https://api.openai.com/v1',
   'anthropic-messages': 'https://api.anthropic.com',
 };
+
+const DEFAULT_API = 'openai-completions';
+
+function isServedApi(api: string): api is ServedApi {
+  return (SERVED_APIS as readonly string[]).includes(api);
+}
 
 /**
  * `local/echo` has no wire protocol; this config only fills the ResolvedModel shape.
@@ -60,10 +68,14 @@ export function createModelRegistry(
 ): ModelRegistry {
   const entries = new Map<string, ProviderEntry>();
   const configured = config.models.providers;
-  for (const id of new Set([...Object.keys(BUILT_IN_PROVIDERS), ...Object.keys(configured)])) {
-    const base = BUILT_IN_PROVIDERS[id];
+  // `replace`: only the file's providers; `merge` (OpenClaw's default): the built-ins too, the file's winning.
+  const builtIn = config.models.mode === 'replace' ? {} : BUILT_IN_PROVIDERS;
+  for (const id of new Set([...Object.keys(builtIn), ...Object.keys(configured)])) {
+    const base = builtIn[id];
     const own = configured[id];
-    const merged: ProviderConfig = own ? { ...base, ...stripUndefined(own), api: own.api, models: own.models } : base!;
+    const merged: ProviderConfig = own
+      ? { ...base, ...stripUndefined(own), api: own.api ?? base?.api ?? DEFAULT_API, models: own.models }
+      : base!;
     entries.set(id, entryFor(id, merged, env));
   }
   // One client per provider for the life of the registry, built on first use.
@@ -91,15 +103,21 @@ export function createModelRegistry(
       const meta = entry.config.models.find((m) => m.id === model);
       const resolved: ResolvedModel = { provider, model, ref, config: entry.config, apiKey: entry.apiKey };
       if (meta?.maxTokens !== undefined) resolved.maxTokens = meta.maxTokens;
+      if (meta?.contextWindow !== undefined) resolved.contextWindow = meta.contextWindow;
+      if (meta?.input !== undefined) resolved.input = meta.input;
+      if (meta?.reasoning !== undefined) resolved.reasoning = meta.reasoning;
       return resolved;
     },
 
     stream(model) {
       if (model.config === ECHO_PROVIDER) return streamEcho;
       const entry = entries.get(model.provider);
-      if (entry && entry.config === model.config) return streamFor(entry);
       // A model resolved elsewhere: honour its own config, still one client per provider.
-      return streamFor(entryFor(model.provider, model.config, env, model.apiKey));
+      const stream = streamFor(
+        entry && entry.config === model.config ? entry : entryFor(model.provider, model.config, env, model.apiKey),
+      );
+      if (model.maxTokens === undefined && model.contextWindow === undefined) return stream;
+      return (request) => stream(fitToModel(request));
     },
   };
 }
@@ -139,8 +157,9 @@ function interpolate(text: string, env: Record<string, string | undefined>): { v
  * Each wire protocol's module (and its SDK) is imported on first use: `@anthropic-ai/sdk`
  * alone costs ~400 ms of start-up, and a gateway on the echo model needs neither.
  */
-const PROTOCOLS: Record<ProviderConfig['api'], () => Promise<(settings: ProviderSettings) => StreamFunction>> = {
+const PROTOCOLS: Record<ServedApi, () => Promise<(settings: ProviderSettings) => StreamFunction>> = {
   'openai-completions': () => import('./openaiCompletions.js').then((m) => m.openAICompletions),
+  'openai-responses': () => import('./openaiResponses.js').then((m) => m.openAIResponses),
   'anthropic-messages': () => import('./anthropicMessages.js').then((m) => m.anthropicMessages),
 };
 
@@ -153,9 +172,15 @@ function buildStream(
     const message = `${entry.id}: no API key configured (set ${entry.missingKey})`;
     return () => failingStream(() => new ProviderError('client', message));
   }
+  const api = entry.config.api ?? DEFAULT_API;
+  if (!isServedApi(api)) {
+    // Accepted in the file as OpenClaw does; only a run that reaches this provider fails.
+    const message = `${entry.id}: api "${api}" is not served by this gateway (served: ${SERVED_APIS.join(', ')})`;
+    return () => failingStream(() => new ProviderError('client', message));
+  }
   const settings: ProviderSettings = {
     id: entry.id,
-    baseUrl: entry.config.baseUrl ?? DEFAULT_BASE_URL[entry.config.api],
+    baseUrl: entry.config.baseUrl ?? DEFAULT_BASE_URL[api],
     apiKey: entry.apiKey,
     headers: entry.headers,
     idleTimeoutMs: options.idleTimeoutMs ?? (entry.config.timeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
@@ -163,7 +188,7 @@ function buildStream(
   if (options.fetch !== undefined) settings.fetch = options.fetch;
   let loading: Promise<StreamFunction> | undefined;
   return async function* loadThenStream(request) {
-    loading ??= PROTOCOLS[entry.config.api]().then((make) => {
+    loading ??= PROTOCOLS[api]().then((make) => {
       const stream = make(settings);
       // Later calls go straight to the loaded stream function.
       onLoaded(stream);

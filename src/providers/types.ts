@@ -10,7 +10,12 @@ export interface ResolvedModel {
   config: ProviderConfig;
   /** The API key with `${ENV}` already read; undefined when none. */
   apiKey: string | undefined;
+  /** From the model's metadata in config. */
   maxTokens?: number;
+  contextWindow?: number;
+  /** Input modalities; undefined means not stated (anything is sent). */
+  input?: string[];
+  reasoning?: boolean;
 }
 
 export interface ModelRequest {

@@ -32,6 +32,12 @@ export function resolveAgentTarget(
       : fromKey !== undefined
         ? normalizeAgentId(fromKey)
         : undefined;
+  if (requested === undefined && agents.selectionRequired) {
+    throw invalidRequest(
+      `several agents are configured and none is the default: name one (agentId); configured: ${agents.list.map((a) => a.id).join(', ')}`,
+      { code: 'INVALID_PARAMS', param: 'agentId' },
+    );
+  }
   const agentId = requested ?? agents.defaultId;
   if (agents.get(agentId) === undefined) {
     throw new GatewayError({

@@ -21,23 +21,29 @@ export interface SocketPeer {
 export function createGatewaySocket(ctx: GatewayContext, peer: SocketPeer): WSEvents {
   const hub = gatewayHub(ctx);
   let connection: GatewayConnection | undefined;
+  let counted = false;
+  const closed = (): void => {
+    if (counted) ctx.metrics.wsConnections--;
+    counted = false;
+    connection?.closed();
+  };
   return {
     onOpen(_evt, ws) {
+      ctx.metrics.wsConnections++;
+      counted = true;
       connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, peer.origin, () => peer.liftFrameCap?.(ws));
       connection.open();
     },
     onMessage(evt, _ws) {
       connection?.receive(evt.data);
     },
-    onClose() {
-      connection?.closed();
-    },
+    onClose: closed,
     onError(evt) {
       ctx.log.log('debug', 'ws: socket error', {
         connId: connection?.connId,
         error: String((evt as { error?: unknown }).error ?? evt.type),
       });
-      connection?.closed();
+      closed();
     },
   };
 }

@@ -57,7 +57,9 @@ describe('openclaw CLI', () => {
     expect(running.stderr()).not.toContain(token!);
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
-    expect(running.stdout().split(token!).length - 1).toBe(1);
+    // Once as the token, once in the ready Control UI link; nowhere else.
+    expect(running.stdout().split(token!).length - 1).toBe(2);
+    expect(running.stdout()).toContain(`control ui: ${url}/?token=${token}`);
   });
 
   it('takes --port over OPENCLAW_GATEWAY_PORT and the config', async () => {

@@ -82,17 +82,18 @@ describe('config file', () => {
 
   it('names the key path and line of an unknown key', () => {
     const problems = problemsOf('{\n  gateway: {\n    port: 1,\n    prot: 2,\n  },\n}');
-    expect(problems).toEqual(['gateway.prot (line 4): unknown key']);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^gateway\.prot \(line 4\): unknown key .*did you mean "port"\?$/);
   });
 
   it('gives one message per problem for wrong types', () => {
     const problems = problemsOf(
-      '{\n  gateway: {\n    port: "x",\n    bind: "moon",\n  },\n  agents: { list: [{ id: "a", model: "nope" }] },\n}',
+      '{\n  gateway: {\n    port: "x",\n    bind: "moon",\n  },\n  agents: { list: [{ id: "a", model: "" }] },\n}',
     );
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^gateway\.port \(line 3\): .*number/);
     expect(problems[1]).toMatch(/^gateway\.bind \(line 4\): /);
-    expect(problems[2]).toMatch(/^agents\.list\.0\.model \(line 6\): .*provider/);
+    expect(problems[2]).toMatch(/^agents\.list\.0\.model \(line 6\): /);
   });
 
   it('never repeats a secret value in its messages', () => {

@@ -28,7 +28,13 @@ export interface TestGateway extends RunningGateway {
 /** A real gateway in this process on 127.0.0.1, port 0, with its own temp state dir. */
 export async function startTestGateway(
   raw: Record<string, unknown> = {},
-  options: { env?: NodeJS.ProcessEnv; stateDir?: string; verbose?: boolean; deadlines?: RequestDeadlines } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    stateDir?: string;
+    verbose?: boolean;
+    port?: number;
+    deadlines?: RequestDeadlines;
+  } = {},
 ): Promise<TestGateway> {
   const withDefaults = {
     ...raw,
@@ -49,7 +55,7 @@ export async function startTestGateway(
     stateDir,
     env: options.env ?? {},
     log,
-    port: 0,
+    port: options.port ?? 0,
     deadlines: options.deadlines,
   });
   const token = running.ctx.auth.mode === 'none' ? '' : running.ctx.auth.secret;

@@ -70,6 +70,7 @@ describe('RunEventPayloads', () => {
     model: 'fake/m',
     text,
     toolCalls: [],
+    providerMs: 0,
     usage: ZERO_USAGE,
     stopReason: 'stop',
     startedAt: 1,

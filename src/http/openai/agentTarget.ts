@@ -15,7 +15,17 @@ export function resolveAgentId(agents: AgentRegistry, model: string | undefined,
   const fromHeader = header?.trim();
   if (fromHeader) return known(agents, normalizeAgentId(fromHeader));
   const m = (model ?? 'openclaw').trim().toLowerCase();
-  if (m === 'openclaw' || m === 'openclaw/default') return agents.defaultId;
+  if (m === 'openclaw' || m === 'openclaw/default') {
+    if (agents.selectionRequired) {
+      throw openAiException({
+        kind: 'invalid_request',
+        param: 'model',
+        code: 'agent_selection_required',
+        message: `Several agents are configured and none is the default: name one with model "openclaw/<agentId>" or the x-openclaw-agent-id header. Agents: ${agents.list.map((a) => a.id).join(', ')}.`,
+      });
+    }
+    return agents.defaultId;
+  }
   const match = /^(?:openclaw[:/]|agent:)(.+)$/.exec(m);
   if (match?.[1] && isValidAgentId(match[1])) return known(agents, match[1]);
   throw unknownModel(agents, model ?? '');
@@ -27,7 +37,10 @@ function known(agents: AgentRegistry, id: string): string {
 }
 
 function unknownModel(agents: AgentRegistry, asked: string) {
-  const valid = ['openclaw', 'openclaw/default', ...agents.list.map((a) => `openclaw/${a.id}`)];
+  const valid = [
+    ...(agents.selectionRequired ? [] : ['openclaw', 'openclaw/default']),
+    ...agents.list.map((a) => `openclaw/${a.id}`),
+  ];
   return openAiException({
     kind: 'not_found',
     code: 'model_not_found',
@@ -36,7 +49,8 @@ function unknownModel(agents: AgentRegistry, asked: string) {
 }
 
 /**
- * Contract point 5: explicit key as is; else `user`-derived; else a fresh stateless key.
+ * Contract point 5: explicit key as is; else `user`-derived; else, given Open WebUI's chat id,
+ * one session per chat; else a fresh stateless key.
  * `prefix` names the endpoint in derived keys: `openai` for chat completions, `openresponses` for responses.
  */
 export function resolveSessionKey(
@@ -45,6 +59,7 @@ export function resolveSessionKey(
   user: unknown,
   newId: () => string,
   prefix: 'openai' | 'openresponses' = 'openai',
+  chatId?: string,
 ): AgentTarget {
   const explicit = header?.trim();
   if (explicit) {
@@ -69,5 +84,14 @@ export function resolveSessionKey(
     }
     return { agentId, sessionKey: `agent:${agentId}:${prefix}-user:${user.trim().toLowerCase()}`, stateless: false };
   }
+  if (chatId !== undefined) return { agentId, sessionKey: `agent:${agentId}:openwebui:${chatId}`, stateless: false };
+  return statelessTarget(agentId, newId, prefix);
+}
+
+export function statelessTarget(
+  agentId: string,
+  newId: () => string,
+  prefix: 'openai' | 'openresponses' = 'openai',
+): AgentTarget {
   return { agentId, sessionKey: `agent:${agentId}:${prefix}:${newId()}`, stateless: true };
 }

@@ -8,14 +8,16 @@ import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
-import { honoSseStreamer } from '../sseStream.js';
-import { resolveAgentId, resolveSessionKey } from './agentTarget.js';
+import { honoSseStreamer, type SseSink } from '../sseStream.js';
+import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
 import { chatCompletionRequestSchema, paramOf, type ChatCompletionRequest } from './requestSchema.js';
 import { rejectInvalidBody } from './invalidBody.js';
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
+import { openWebUiChatId, taskPromptMatcher } from './openWebUi.js';
+import { idempotencyGate } from './idempotentAnswer.js';
 
 const newId = () => crypto.randomUUID().replaceAll('-', '');
 
@@ -30,6 +32,8 @@ export function chatCompletionsRoutes(
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
   const streamEvents = edge.sse ?? honoSseStreamer;
   const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
+  const isTaskPrompt = taskPromptMatcher(settings.openWebUi.taskPatterns);
+  const sessionPerChat = settings.openWebUi.sessionPerChat;
 
   return new Hono<AppEnv>()
     .post(
@@ -49,38 +53,77 @@ export function chatCompletionsRoutes(
           body.model,
           c.req.header('x-openclaw-agent-id') ?? c.req.header('x-openclaw-agent'),
         );
-        const target = resolveSessionKey(agentId, c.req.header('x-openclaw-session-key'), body.user, newId);
+        // A housekeeping prompt is one plain model call on a throwaway key: the user's session never sees it.
+        const plain = isTaskPrompt(body.messages);
+        const target = plain
+          ? statelessTarget(agentId, newId)
+          : resolveSessionKey(
+              agentId,
+              c.req.header('x-openclaw-session-key'),
+              body.user,
+              newId,
+              'openai',
+              sessionPerChat ? openWebUiChatId(c.req.header('x-openwebui-chat-id')) : undefined,
+            );
         const { messages, extraSystemPrompt } = toRunMessages(body.messages, settings.images);
         const runId = `chatcmpl-${newId()}`;
         const model = body.model ?? 'openclaw';
         const created = Math.floor(Date.now() / 1000);
+
+        const stream = body.stream === true;
+        const gate = await idempotencyGate(
+          c,
+          ctx.idempotency,
+          async () => [target.stateless ? '' : target.sessionKey, agentId, await c.req.text()],
+          stream,
+          streamEvents,
+        );
+        if ('respond' in gate) return gate.respond;
+        const { recorder } = gate;
 
         const input: RunInput = {
           ...target,
           runId,
           messages,
           extraSystemPrompt,
-          clientTools: body.tools?.map((t) => ({
-            name: t.function.name,
-            description: t.function.description,
-            parameters: t.function.parameters,
-          })),
-          toolChoice: toolChoiceOf(body.tool_choice),
+          plain,
+          clientTools: plain
+            ? undefined
+            : body.tools?.map((t) => ({
+                name: t.function.name,
+                description: t.function.description,
+                parameters: t.function.parameters,
+              })),
+          toolChoice: plain ? undefined : toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
-          signal: requestSignal(c),
+          // A keyed request outlives its connection: the client's retry picks the answer up.
+          signal: recorder === undefined ? requestSignal(c) : undefined,
         };
         let handle: RunHandle;
         try {
           handle = ctx.runtime.start(input);
         } catch (err) {
-          if (err instanceof RunFailure) return errorResponse(httpErrorOf(err.error));
+          const failed =
+            err instanceof RunFailure ? errorResponse(httpErrorOf(err.error)) : errorResponse({ kind: 'internal' });
+          recorder?.json({ status: failed.status, body: await failed.clone().text(), headers: {} });
+          if (err instanceof RunFailure) return failed;
           throw err;
         }
 
-        if (body.stream !== true) {
+        c.set('run', { agentId: handle.agentId, model, stream, result: handle.result });
+
+        if (!stream) {
           const result = await handle.result;
-          if (result.error) return errorResponse(httpErrorOf(result.error));
-          return c.json(completionOf(result, runId, created, model));
+          c.set('providerMs', result.providerMs);
+          if (result.error) {
+            const failed = errorResponse(httpErrorOf(result.error));
+            recorder?.json({ status: failed.status, body: await failed.clone().text(), headers: {} });
+            return failed;
+          }
+          const json = JSON.stringify(completionOf(result, runId, created, model));
+          recorder?.json({ status: 200, body: json, headers: {} });
+          c.header('server-timing', serverTiming(c.get('startedAt'), result.providerMs));
+          return c.body(json, 200, { 'content-type': 'application/json' });
         }
 
         const adapter = createChunkAdapter({
@@ -88,11 +131,17 @@ export function chatCompletionsRoutes(
           created,
           model,
           includeUsage: body.stream_options?.include_usage === true,
+          toolProgress: settings.toolProgress,
         });
         c.header('x-accel-buffering', 'no');
+        c.header('server-timing', serverTiming(c.get('startedAt')));
+        const send = (sink: SseSink, payload: string): Promise<void> => {
+          recorder?.frame(payload);
+          return sink.data(payload);
+        };
         return streamEvents(c, async (stream) => {
-          stream.onAbort(() => handle.abort('client disconnected'));
-          await stream.data(adapter.start());
+          if (recorder === undefined) stream.onAbort(() => handle.abort('client disconnected'));
+          await send(stream, adapter.start());
           let lastWrite = Date.now();
           const keepalive = setInterval(
             () => {
@@ -105,17 +154,28 @@ export function chatCompletionsRoutes(
           );
           try {
             for await (const event of handle.events) {
-              for (const data of adapter.onEvent(event)) await stream.data(data);
+              for (const data of adapter.onEvent(event)) await send(stream, data);
               lastWrite = Date.now();
             }
-            if (!stream.aborted) await stream.data('[DONE]');
+            if (!stream.aborted || recorder !== undefined) await send(stream, '[DONE]');
           } finally {
             clearInterval(keepalive);
+            recorder?.endStream((await handle.result).error === undefined);
           }
         });
       },
     )
     .all('/', () => errorResponse({ kind: 'method_not_allowed', allow: 'POST' }));
+}
+
+/**
+ * The gateway's own time so far and, once the run is over, the provider's: a stream sends only
+ * its time to headers, as the model has not been called yet.
+ */
+function serverTiming(startedAt: number | undefined, providerMs?: number): string {
+  const total = startedAt === undefined ? 0 : performance.now() - startedAt;
+  if (providerMs === undefined) return `gw;dur=${total.toFixed(2)}`;
+  return `gw;dur=${Math.max(0, total - providerMs).toFixed(2)}, provider;dur=${providerMs.toFixed(1)}`;
 }
 
 function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {

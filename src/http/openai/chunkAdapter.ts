@@ -23,6 +23,20 @@ export interface ChunkAdapterOptions {
   created: number;
   model: string;
   includeUsage: boolean;
+  /** Server-side tool steps as `delta.reasoning_content` (UIs show it as a thinking block). */
+  toolProgress?: boolean;
+}
+
+/** How much of a tool's output the progress line shows. */
+const PROGRESS_RESULT_CHARS = 120;
+
+/** The short line after "Calling <tool>…": the output's first line, clipped. */
+export function progressResultLine(result: string, isError: boolean): string {
+  const trimmed = result.trim();
+  const newline = trimmed.indexOf('\n');
+  let line = newline === -1 ? trimmed : `${trimmed.slice(0, newline)} …`;
+  if (line.length > PROGRESS_RESULT_CHARS) line = `${line.slice(0, PROGRESS_RESULT_CHARS)}…`;
+  return `${isError ? '✗' : '→'} ${line}\n\n`;
 }
 
 /**
@@ -66,6 +80,7 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
   /** OpenAI indexes tool calls per choice; the run's own indexes count server-side calls too. */
   const toolIndex = new Map<string, number>();
   let finished = false;
+  const reasoning = (text: string) => choice(`{"reasoning_content":${JSON.stringify(text)}}`, null);
 
   const finish = (result: RunResult): string[] => {
     finished = true;
@@ -86,7 +101,7 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
           if (event.delta === '') return [];
           return splitDelta(event.delta).map((d) => choice(`{"content":${JSON.stringify(d)}}`, null));
         case 'tool.start': {
-          if (!event.client) return [];
+          if (!event.client) return options.toolProgress ? [reasoning(`Calling ${event.name}…\n`)] : [];
           const index = toolIndex.size;
           toolIndex.set(event.callId, index);
           const call = { index, id: event.callId, type: 'function', function: { name: event.name, arguments: '' } };
@@ -104,8 +119,10 @@ export function createChunkAdapter(options: ChunkAdapterOptions): ChunkAdapter {
         case 'lifecycle.error':
           finished = true;
           return [streamErrorFrame(streamErrorOf(event.error))];
-        case 'lifecycle.start':
         case 'tool.result':
+          // Only server-side calls have results in the run: a client's call is the client's to answer.
+          return options.toolProgress ? [reasoning(progressResultLine(event.result, event.isError))] : [];
+        case 'lifecycle.start':
         case 'usage':
           return [];
       }

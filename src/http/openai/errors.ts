@@ -11,6 +11,7 @@ export type OpenAiError =
   | { kind: 'forbidden'; message: string }
   | { kind: 'not_found'; message: string; code?: 'model_not_found' | 'not_found' }
   | { kind: 'method_not_allowed'; allow: string }
+  | { kind: 'conflict'; message: string; code: string }
   | { kind: 'payload_too_large'; limit?: number }
   | { kind: 'headers_too_large' }
   | { kind: 'request_timeout' }
@@ -67,6 +68,13 @@ export function shapeError(e: OpenAiError): Shaped {
         status: 405,
         body: body('Method Not Allowed', 'invalid_request_error', null, 'method_not_allowed'),
         headers: { allow: e.allow },
+      };
+    case 'conflict':
+      // 409 is one of the statuses the SDKs retry; a retry would only conflict again.
+      return {
+        status: 409,
+        body: body(e.message, 'invalid_request_error', null, e.code),
+        headers: { 'x-should-retry': 'false' },
       };
     case 'payload_too_large':
       return {

@@ -22,10 +22,13 @@ export function agentModels(agents: AgentRegistry): ModelObject[] {
     owned_by: 'openclaw',
     name,
   });
+  const perAgent = agents.list.map((a) => model(`openclaw/${a.id}`, a.name));
+  // Without a default agent, `openclaw` names nothing: only the agents themselves are listed.
+  if (agents.selectionRequired) return perAgent;
   return [
     model('openclaw', `OpenClaw (${def?.name ?? agents.defaultId})`),
     model('openclaw/default', `OpenClaw default agent (${def?.name ?? agents.defaultId})`),
-    ...agents.list.map((a) => model(`openclaw/${a.id}`, a.name)),
+    ...perAgent,
   ];
 }
 

@@ -20,6 +20,7 @@ const result = (over: Partial<RunResult> = {}): RunResult => ({
   text: '',
   toolCalls: [],
   usage: { promptTokens: 5, completionTokens: 2, cachedTokens: 0, totalTokens: 7 },
+  providerMs: 0,
   stopReason: 'stop',
   startedAt: 0,
   endedAt: 1,

@@ -58,8 +58,9 @@ export function registerAgentCommand(program: Command): void {
 export async function runAgentCommand(opts: AgentCommandOptions): Promise<number> {
   let config: GatewayConfig;
   let stateDir: string;
+  let env: Record<string, string | undefined>;
   try {
-    ({ config, stateDir } = await loadConfig({ configPath: opts.config, env: process.env }));
+    ({ config, stateDir, env } = await loadConfig({ configPath: opts.config, env: process.env }));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`openclaw: ${err.message}\n`);
@@ -71,7 +72,7 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<number
     const viaGateway = await runThroughGateway(opts, config);
     if (viaGateway !== 'unreachable') return viaGateway;
   }
-  return runLocally(opts, config, stateDir);
+  return runLocally(opts, config, stateDir, env);
 }
 
 async function runThroughGateway(opts: AgentCommandOptions, config: GatewayConfig): Promise<number | 'unreachable'> {
@@ -137,10 +138,15 @@ function sessionKeyOf(
   return opts.sessionKey ?? `agent:${opts.agent ?? hello.snapshot.sessionDefaults.defaultAgentId}:main`;
 }
 
-async function runLocally(opts: AgentCommandOptions, config: GatewayConfig, stateDir: string): Promise<number> {
+async function runLocally(
+  opts: AgentCommandOptions,
+  config: GatewayConfig,
+  stateDir: string,
+  env: Record<string, string | undefined>,
+): Promise<number> {
   let ctx: GatewayContext;
   try {
-    ctx = await createGatewayContext({ config, stateDir, env: process.env, log: stderrLogger(opts.verbose) });
+    ctx = await createGatewayContext({ config, stateDir, env, log: stderrLogger(opts.verbose) });
   } catch (err) {
     if (err instanceof AuthConfigError) {
       process.stderr.write(`openclaw: ${err.message}\n`);

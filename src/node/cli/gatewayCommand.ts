@@ -1,7 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AuthConfigError } from '../../auth/resolve.js';
 import { LOCAL_ECHO_MODEL } from '../../agent/agents.js';
-import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
+import { controlUiLink } from '../../http/controlUi.js';
+import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import type { RunningGateway } from '../server.js';
 import { stderrLogger } from '../stderrLogger.js';
 
@@ -34,21 +35,27 @@ async function runGateway(opts: {
   config?: string;
   verbose: boolean;
 }): Promise<number | undefined> {
-  const log = stderrLogger(opts.verbose);
   // Loaded here, not at the top, so `--help` and other commands do not pay for the server's imports.
   const { startGateway, StartupError } = await import('../server.js');
   let running: RunningGateway;
   try {
     const loaded = await loadConfig({ configPath: opts.config, env: process.env });
+    const { level, consoleLevel, file } = loaded.config.logging;
+    const log = stderrLogger(opts.verbose, {
+      level,
+      consoleLevel,
+      file,
+      requests: loaded.config.gateway.logging.requests,
+    });
     running = await startGateway({
       config: loaded.config,
       stateDir: loaded.stateDir,
-      env: process.env,
+      env: loaded.env,
       log,
       port: opts.port,
       bind: opts.bind,
     });
-    printStartup(running, loaded.path);
+    printStartup(running, loaded, opts.verbose);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof AuthConfigError || err instanceof StartupError) {
       process.stderr.write(`openclaw: ${err.message}\n`);
@@ -78,8 +85,9 @@ async function runGateway(opts: {
   return 0;
 }
 
-function printStartup(running: RunningGateway, configPath: string | undefined): void {
+function printStartup(running: RunningGateway, loaded: LoadedConfig, verbose: boolean): void {
   const { ctx } = running;
+  const configPath = loaded.path;
   const chat = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
   const responses = ctx.config.gateway.http.endpoints.responses.enabled;
   const agent = ctx.agents.get(ctx.agents.defaultId);
@@ -89,9 +97,24 @@ function printStartup(running: RunningGateway, configPath: string | undefined): 
     `  config: ${configPath ?? 'none found, using built-in defaults'}`,
     `  chat completions: ${chat ? `enabled at ${running.url}/v1/chat/completions` : 'disabled (gateway.http.endpoints.chatCompletions.enabled)'}`,
     `  responses: ${responses ? `enabled at ${running.url}/v1/responses` : 'disabled (gateway.http.endpoints.responses.enabled)'}`,
-    `  default agent: ${ctx.agents.defaultId}, model ${model}${model === LOCAL_ECHO_MODEL ? ' (the built-in echo model: no model provider is configured)' : ''}`,
+    ctx.agents.selectionRequired
+      ? `  agents: ${ctx.agents.list.map((a) => a.id).join(', ')} (no default: requests name their agent)`
+      : `  default agent: ${ctx.agents.defaultId}, model ${model}${model === LOCAL_ECHO_MODEL ? ' (the built-in echo model: no model provider is configured)' : ''}`,
   ];
+  if (loaded.ignoredSections.length > 0) {
+    lines.push(`  ignored (not served by this gateway): ${loaded.ignoredSections.join(', ')}`);
+    if (verbose) for (const path of loaded.ignoredLeaves) lines.push(`    ${path}`);
+  }
+  for (const warning of loaded.warnings) lines.push(`  warning: ${warning}`);
+  const ui = ctx.config.gateway.controlUi;
   // The generated token goes to the terminal once, never to the logs on stderr.
+  const generated = ctx.auth.mode === 'token' && ctx.auth.generated ? ctx.auth.secret : undefined;
+  // A configured token is the operator's to paste; a generated one is already on this screen, so the link carries it.
+  lines.splice(
+    1,
+    0,
+    `  control ui: ${ui.enabled ? controlUiLink(running.url, ui.basePath, generated) : 'disabled (gateway.controlUi.enabled)'}`,
+  );
   if (ctx.auth.mode === 'token' && ctx.auth.generated) {
     lines.push(`  auth: token, generated for this run: ${ctx.auth.secret}`);
   } else {

@@ -3,9 +3,14 @@ import { VERSION } from '../../version.js';
 import { loadConfig } from '../config/load.js';
 import { openSqliteSessionStore } from '../sessions/sqliteStore.js';
 import { registerAgentCommand } from './agentCommand.js';
+import { registerConfigCommand } from './configCommand.js';
+import { registerDashboardCommand } from './dashboardCommand.js';
+import { registerDoctorCommand } from './doctorCommand.js';
 import { registerGatewayCommand } from './gatewayCommand.js';
 import { registerHealthCommand } from './healthCommand.js';
+import { registerModelsCommand } from './modelsCommand.js';
 import { registerSessionsCommand } from './sessionsCommand.js';
+import { registerStatusCommand } from './statusCommand.js';
 
 export function buildProgram(): Command {
   const program = new Command('openclaw')
@@ -16,6 +21,11 @@ export function buildProgram(): Command {
   registerGatewayCommand(program);
   registerAgentCommand(program);
   registerHealthCommand(program);
+  registerStatusCommand(program);
+  registerConfigCommand(program);
+  registerModelsCommand(program);
+  registerDashboardCommand(program);
+  registerDoctorCommand(program);
   registerSessionsCommand(program, async ({ config }) => {
     const loaded = await loadConfig({ configPath: config, env: process.env });
     return openSqliteSessionStore(loaded.stateDir);

@@ -3,11 +3,19 @@ import { defineMethod } from './method.js';
 
 const noParams = z.object({}).optional();
 
+/** `agents.list` result. */
+export interface AgentsListResult {
+  defaultId: string;
+  mainKey: string;
+  scope: 'per-sender';
+  agents: { id: string; name: string; model?: string; fallbacks?: string[] }[];
+}
+
 export const agentsListMethod = defineMethod({
   name: 'agents.list',
   scope: 'read',
   params: noParams,
-  handle: (_params, { ctx }) => ({
+  handle: (_params, { ctx }): AgentsListResult => ({
     defaultId: ctx.agents.defaultId,
     mainKey: 'main',
     scope: 'per-sender',

@@ -56,7 +56,7 @@ export const chatSendMethod = defineMethod({
   name: 'chat.send',
   scope: 'write',
   params: chatSendParamsSchema,
-  handle(params, { ctx, hub }) {
+  handle(params, { ctx, hub }): ChatSendResult {
     const existing = hub.chatRuns.get(params.idempotencyKey);
     if (existing) return { runId: existing.runId, status: existing.done ? 'ok' : 'in_flight' };
     refuseWhileShuttingDown(ctx);
@@ -81,7 +81,13 @@ export const chatSendMethod = defineMethod({
   },
 });
 
-type HistoryPart =
+/** `chat.send` result: the run started, or what became of the one this idempotency key started. */
+export interface ChatSendResult {
+  runId: string;
+  status: 'started' | 'in_flight' | 'ok';
+}
+
+export type HistoryPart =
   | { type: 'text'; text: string; truncated?: true }
   | { type: 'image'; mimeType: string }
   | { type: 'image_url'; url: string }
@@ -92,8 +98,25 @@ function clip(text: string, maxChars: number | undefined): { type: 'text'; text:
   return { type: 'text', text: text.slice(0, maxChars), truncated: true };
 }
 
+/** A stored message in the shape OpenClaw's chat clients render. */
+export type HistoryMessage =
+  | { role: 'user' | 'assistant'; content: HistoryPart[] }
+  | { role: 'toolResult'; toolCallId: string; toolName?: string; content: HistoryPart[] };
+
+export interface ChatHistoryResult {
+  sessionKey: string;
+  sessionId: string | null;
+  messages: HistoryMessage[];
+}
+
+export interface ChatAbortResult {
+  ok: true;
+  aborted: boolean;
+  runIds: string[];
+}
+
 /** Stored messages in the shape OpenClaw's chat clients render; image bytes are left out. */
-function historyMessage(message: ChatMessage, maxChars: number | undefined): unknown {
+function historyMessage(message: ChatMessage, maxChars: number | undefined): HistoryMessage {
   switch (message.role) {
     case 'user': {
       const parts: HistoryPart[] =
@@ -130,7 +153,7 @@ export const chatHistoryMethod = defineMethod({
     limit: z.number().int().min(1).max(1000).optional(),
     maxChars: z.number().int().min(1).optional(),
   }),
-  async handle(params, { ctx }) {
+  async handle(params, { ctx }): Promise<ChatHistoryResult> {
     const stored = await ctx.store.load(params.sessionKey);
     const messages = stored?.messages ?? [];
     const limit = params.limit ?? 200;
@@ -147,7 +170,7 @@ export const chatAbortMethod = defineMethod({
   name: 'chat.abort',
   scope: 'write',
   params: z.object({ sessionKey: z.string().min(1), runId: z.string().min(1).optional() }),
-  handle(params, { ctx }) {
+  handle(params, { ctx }): ChatAbortResult {
     const runIds: string[] = [];
     for (const run of [...ctx.runtime.activeRuns()]) {
       if (run.sessionKey !== params.sessionKey) continue;

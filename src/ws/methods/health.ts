@@ -57,6 +57,41 @@ export async function healthSnapshot(ctx: GatewayContext): Promise<HealthSnapsho
 
 const noParams = z.object({}).optional();
 
+/** The figures a dashboard charts over time; the same numbers `/metrics` exposes. */
+export function liveFigures(ctx: GatewayContext) {
+  const runs = ctx.runtime.counts();
+  const m = ctx.metrics;
+  return {
+    requestsPerMinute: m.requestsPerMinute(performance.now()),
+    activeRuns: runs.active,
+    queuedRuns: runs.queued,
+    wsClients: m.wsConnections,
+    sseStreams: m.sseStreams,
+    authFailures: m.authFailures,
+    authLockouts: m.authLockouts,
+  };
+}
+
+export type LiveFigures = ReturnType<typeof liveFigures>;
+
+/** `status` result. */
+export interface StatusResult {
+  version: string;
+  startedAt: number;
+  uptimeMs: number;
+  ready: boolean;
+  shuttingDown: boolean;
+  gateway: { port: number; bind: string; authMode: string };
+  /** Connected WebSocket clients. */
+  connections: number;
+  defaultAgentId: string;
+  agents: string[];
+  activeRuns: { runId: string; sessionKey: string; agentId: string; startedAt: number }[];
+  sessions: { count: number };
+  /** Live figures for charts: requests per minute, runs, clients. */
+  load: LiveFigures;
+}
+
 export const healthMethod = defineMethod({
   name: 'health',
   scope: 'read',
@@ -68,7 +103,7 @@ export const statusMethod = defineMethod({
   name: 'status',
   scope: 'read',
   params: noParams,
-  async handle(_params, { ctx, hub }) {
+  async handle(_params, { ctx, hub }): Promise<StatusResult> {
     const sessions = await ctx.store.list();
     const now = Date.now();
     return {
@@ -83,6 +118,7 @@ export const statusMethod = defineMethod({
       agents: ctx.agents.list.map((a) => a.id),
       activeRuns: [...ctx.runtime.activeRuns()],
       sessions: { count: sessions.length },
+      load: liveFigures(ctx),
     };
   },
 });

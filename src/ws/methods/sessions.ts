@@ -10,6 +10,45 @@ function abortRunsOn(ctx: GatewayContext, key: string, reason: string): string[]
   return aborted;
 }
 
+/** One row of `sessions.list`. */
+export interface SessionRow {
+  key: string;
+  kind: 'direct';
+  agentId: string;
+  sessionId: string;
+  createdAt: number;
+  updatedAt: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  totalTokens: number;
+  messageCount: number;
+  /** A run is going on this session now. */
+  active: boolean;
+}
+
+export interface SessionsListResult {
+  ts: number;
+  count: number;
+  defaults: { defaultAgentId: string; mainKey: string };
+  sessions: SessionRow[];
+}
+
+export interface SessionsResetResult {
+  ok: true;
+  key: string;
+  reset: boolean;
+  abortedRuns: string[];
+  sessionId?: string;
+}
+
+export interface SessionsDeleteResult {
+  ok: true;
+  key: string;
+  deleted: boolean;
+  abortedRuns: string[];
+}
+
 export const sessionsListMethod = defineMethod({
   name: 'sessions.list',
   scope: 'read',
@@ -21,7 +60,7 @@ export const sessionsListMethod = defineMethod({
       activeMinutes: z.number().int().min(1).optional(),
     })
     .optional(),
-  async handle(params, { ctx }) {
+  async handle(params, { ctx }): Promise<SessionsListResult> {
     const now = Date.now();
     const active = new Set([...ctx.runtime.activeRuns()].map((r) => r.sessionKey));
     let records = await ctx.store.list(params?.agentId !== undefined ? { agentId: params.agentId } : {});
@@ -39,20 +78,22 @@ export const sessionsListMethod = defineMethod({
       ts: now,
       count: records.length,
       defaults: { defaultAgentId: ctx.agents.defaultId, mainKey: 'main' },
-      sessions: records.map((r) => ({
-        key: r.key,
-        kind: 'direct',
-        agentId: r.agentId,
-        sessionId: r.sessionId,
-        createdAt: r.createdAt,
-        updatedAt: r.updatedAt,
-        inputTokens: r.inputTokens,
-        outputTokens: r.outputTokens,
-        cachedTokens: r.cachedTokens,
-        totalTokens: r.inputTokens + r.outputTokens,
-        messageCount: r.messageCount,
-        active: active.has(r.key),
-      })),
+      sessions: records.map(
+        (r): SessionRow => ({
+          key: r.key,
+          kind: 'direct',
+          agentId: r.agentId,
+          sessionId: r.sessionId,
+          createdAt: r.createdAt,
+          updatedAt: r.updatedAt,
+          inputTokens: r.inputTokens,
+          outputTokens: r.outputTokens,
+          cachedTokens: r.cachedTokens,
+          totalTokens: r.inputTokens + r.outputTokens,
+          messageCount: r.messageCount,
+          active: active.has(r.key),
+        }),
+      ),
     };
   },
 });
@@ -61,7 +102,7 @@ export const sessionsResetMethod = defineMethod({
   name: 'sessions.reset',
   scope: 'write',
   params: z.object({ key: z.string().min(1), reason: z.string().optional() }),
-  async handle(params, { ctx }) {
+  async handle(params, { ctx }): Promise<SessionsResetResult> {
     const abortedRuns = abortRunsOn(ctx, params.key, 'sessions.reset');
     const reset = await ctx.store.reset(params.key);
     const stored = reset ? await ctx.store.load(params.key) : null;
@@ -79,7 +120,7 @@ export const sessionsDeleteMethod = defineMethod({
   name: 'sessions.delete',
   scope: 'write',
   params: z.object({ key: z.string().min(1), deleteTranscript: z.boolean().optional() }),
-  async handle(params, { ctx }) {
+  async handle(params, { ctx }): Promise<SessionsDeleteResult> {
     const abortedRuns = abortRunsOn(ctx, params.key, 'sessions.delete');
     const deleted = await ctx.store.delete(params.key);
     return { ok: true, key: params.key, deleted, abortedRuns };
