@@ -181,7 +181,7 @@ function wantsToolCall(body: { model?: unknown; tools?: unknown; messages?: unkn
 }
 
 const toolCallStream = Buffer.from(
-  [
+  `${[
     { delta: { role: 'assistant', content: null } },
     {
       delta: {
@@ -203,7 +203,7 @@ const toolCallStream = Buffer.from(
           choices: [{ index: 0, delta, logprobs: null, finish_reason: finish_reason ?? null }],
         })}\n\n`,
     )
-    .join('') + 'data: [DONE]\n\n',
+    .join('')}data: [DONE]\n\n`,
 );
 
 function answer(res: http.ServerResponse, raw: string): void {

@@ -37,7 +37,7 @@ export function answerClientErrors(server: Server): void {
       socket.destroy();
       return;
     }
-    if (inFlight && inFlight.req.complete && !inFlight.writableFinished) {
+    if (inFlight?.req.complete && !inFlight.writableFinished) {
       // Garbage pipelined behind a request still being answered: that answer goes out first and
       // the connection closes after it; the garbage itself can get no answer of its own.
       inFlight.shouldKeepAlive = false;

@@ -115,7 +115,7 @@ describe('bodies that are not a chat request', () => {
 describe('nesting and size', () => {
   it('100,000 levels deep anywhere in the body: 400 naming where, no stack overflow', async () => {
     const deepArray = '['.repeat(100_000) + ']'.repeat(100_000);
-    const deepObject = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+    const deepObject = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
     const cases: Array<[string, string]> = [
       [`{"messages":${deepArray}}`, 'messages[0]'],
       [`{"messages":[{"role":"user","content":"hi","extra":${deepObject}}]}`, 'messages[0].extra'],
@@ -489,7 +489,7 @@ describe('a tool schema nested thousands of levels deep, with a real provider be
     const gw2 = await startTestGateway(chatConfig(withFakeProvider(provider.url)));
     try {
       // Built as text: JSON.stringify itself overflows at this depth.
-      const deep = '{"type":"object","properties":{"a":'.repeat(5000) + '{"type":"string"}' + '}}'.repeat(5000);
+      const deep = `${'{"type":"object","properties":{"a":'.repeat(5000)}{"type":"string"}${'}}'.repeat(5000)}`;
       const body = `{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`;
       for (const stream of [false, true]) {
         const text = body.replace(/}$/, `,"stream":${stream}}`);

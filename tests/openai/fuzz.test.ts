@@ -307,25 +307,29 @@ describe('fuzzed request bodies', () => {
     ['/v1/chat/completions', fc.oneof(mutated(validChat, chatKeys), chatBody)],
     ['/v1/responses', fc.oneof(mutated(validResponses, responsesKeys), responsesBody)],
   ] as const) {
-    it(`${path}: no 5xx, no unhandled rejection, every 400 names its param (${RUNS} runs, seed ${SEED})`, async () => {
-      const tally: Tally = { statuses: new Map() };
-      await fc.assert(
-        fc.asyncProperty(arbitrary as fc.Arbitrary<unknown>, (body) => check(path, body, tally)),
-        { seed: SEED, numRuns: RUNS, endOnFailure: true },
-      );
-      expect(rejections).toEqual([]);
-      // The generator reaches both sides of the validator.
-      expect(tally.statuses.get(400) ?? 0).toBeGreaterThan(RUNS / 10);
-      expect(tally.statuses.get(200) ?? 0).toBeGreaterThan(0);
-      const plain = await gw.request(path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(
-          path.endsWith('responses') ? { input: 'hi' } : { messages: [{ role: 'user', content: 'hi' }] },
-        ),
-      });
-      expect(plain.status).toBe(200);
-      console.log(`${path}: ${JSON.stringify(Object.fromEntries([...tally.statuses].sort()))}`);
-    }, 10_000 + RUNS * 100);
+    it(
+      `${path}: no 5xx, no unhandled rejection, every 400 names its param (${RUNS} runs, seed ${SEED})`,
+      async () => {
+        const tally: Tally = { statuses: new Map() };
+        await fc.assert(
+          fc.asyncProperty(arbitrary as fc.Arbitrary<unknown>, (body) => check(path, body, tally)),
+          { seed: SEED, numRuns: RUNS, endOnFailure: true },
+        );
+        expect(rejections).toEqual([]);
+        // The generator reaches both sides of the validator.
+        expect(tally.statuses.get(400) ?? 0).toBeGreaterThan(RUNS / 10);
+        expect(tally.statuses.get(200) ?? 0).toBeGreaterThan(0);
+        const plain = await gw.request(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(
+            path.endsWith('responses') ? { input: 'hi' } : { messages: [{ role: 'user', content: 'hi' }] },
+          ),
+        });
+        expect(plain.status).toBe(200);
+        console.log(`${path}: ${JSON.stringify(Object.fromEntries([...tally.statuses].sort()))}`);
+      },
+      10_000 + RUNS * 100,
+    );
   }
 });

@@ -12,7 +12,7 @@ import { honoSseStreamer, type SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
-import { chatCompletionRequestSchema, paramOf, type ChatCompletionRequest } from './requestSchema.js';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from './requestSchema.js';
 import { rejectInvalidBody } from './invalidBody.js';
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
