@@ -8,6 +8,7 @@ import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
+import { sseKeepalive } from '../sseKeepalive.js';
 import { honoSseStreamer, type SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
@@ -142,24 +143,15 @@ export function chatCompletionsRoutes(
         return streamEvents(c, async (stream) => {
           if (recorder === undefined) stream.onAbort(() => handle.abort('client disconnected'));
           await send(stream, adapter.start());
-          let lastWrite = Date.now();
-          const keepalive = setInterval(
-            () => {
-              if (Date.now() - lastWrite < settings.keepaliveMs) return;
-              lastWrite = Date.now();
-              // A comment line: SDKs skip it, unlike an empty event which they would try to parse.
-              void stream.write(': keepalive\n\n');
-            },
-            Math.min(settings.keepaliveMs, 1000),
-          );
+          const keepalive = sseKeepalive(stream, settings.keepaliveMs);
           try {
             for await (const event of handle.events) {
               for (const data of adapter.onEvent(event)) await send(stream, data);
-              lastWrite = Date.now();
+              keepalive.touch();
             }
             if (!stream.aborted || recorder !== undefined) await send(stream, '[DONE]');
           } finally {
-            clearInterval(keepalive);
+            keepalive.stop();
             recorder?.endStream((await handle.result).error === undefined);
           }
         });

@@ -22,6 +22,8 @@ export function httpErrorOf(error: RunError): OpenAiError {
           retryAfterMs: error.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS,
         };
       return { kind: 'upstream', message: error.message };
+    case 'unavailable':
+      return { kind: 'unavailable', message: error.message, retryAfterMs: error.retryAfterMs };
     case 'timeout':
       return { kind: 'timeout', message: error.message };
     case 'aborted':
