@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { NO_RUN_METRICS, type RunMetrics } from '../metrics/gatewayMetrics.js';
 import type { ModelEvent, ModelRegistry, ResolvedModel } from '../providers/types.js';
-import type { SessionStore } from '../sessions/store.js';
+import { StoreUnavailableError, type SessionStore } from '../sessions/store.js';
 import { Admission, type Permit } from './admission.js';
 import type { AgentDefinition, AgentRegistry } from './agents.js';
 import { mergeConversation } from './conversation.js';
@@ -26,6 +26,7 @@ import {
   type RetryPolicy,
 } from './modelCall.js';
 import type { AgentRuntime, RunHandle, RunInput } from './runtime.js';
+import type { SharedSessionLocks } from './sharedLocks.js';
 import { composeSystemPrompt, createSystemPrompts } from './systemPrompt.js';
 import { toolsForAgent } from './tools/builtinTools.js';
 import { toolError, type BuiltinTool, type ToolOutcome } from './tools/tool.js';
@@ -40,7 +41,12 @@ export interface AgentRuntimeDeps {
   log: Logger;
   retry?: Partial<RetryPolicy>;
   metrics?: RunMetrics;
+  /** Serialises keyed runs across replicas; absent when this process is the only one. */
+  sharedLocks?: SharedSessionLocks;
 }
+
+/** How long a client is told to wait when the shared store is down. */
+const STORE_RETRY_AFTER_MS = 2000;
 
 /** What one agent needs on every run, worked out on its first run and kept. */
 interface AgentPlan {
@@ -70,7 +76,7 @@ interface PendingCall {
 const NO_SAMPLING = Object.freeze({});
 
 export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
-  const { agents, models, store, workspace, log } = deps;
+  const { agents, models, store, workspace, log, sharedLocks } = deps;
   const metrics = deps.metrics ?? NO_RUN_METRICS;
   const maxToolSteps = deps.defaults.maxToolSteps;
   const admission = new Admission({ maxConcurrent: deps.defaults.maxConcurrent, maxQueued: deps.defaults.maxQueued });
@@ -221,6 +227,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     #errorFrom(err: unknown): RunError {
       if (this.#abortError !== undefined) return this.#abortError;
       if (err instanceof RunFailure) return err.error;
+      if (err instanceof StoreUnavailableError) return storeUnavailable(err.message);
       log.log('error', 'run failed unexpectedly', {
         runId: this.runId,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
@@ -327,6 +334,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         try {
           await store.appendTurn(this.sessionKey, this.agentId, fresh.concat(produced), this.usage);
         } catch (err) {
+          if (err instanceof StoreUnavailableError) throw err;
           log.log('error', 'could not store the session turn', {
             runId: this.runId,
             sessionKey: this.sessionKey,
@@ -496,12 +504,15 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
       if (plan === undefined)
         throw new RunFailure({ code: 'unknown_agent', message: `unknown agent "${input.agentId}"` });
       validate(input, plan);
+      if (!input.stateless && sharedLocks !== undefined && !sharedLocks.available()) {
+        throw new RunFailure(storeUnavailable('session storage is unreachable'));
+      }
       const runId = input.runId ?? `run_${globalThis.crypto.randomUUID()}`;
       if (active.has(runId)) invalid(`run id "${runId}" is already in use`, 'runId');
       const run = new AgentRun(runId, input.sessionKey, plan, input);
-      const admitted = admission.admit(input.sessionKey, run.signal);
+      const admitted = admission.admit(input.sessionKey, run.signal, input.stateless ? undefined : sharedLocks);
       active.set(runId, run);
-      run.emit({ type: 'lifecycle.start', agentId: plan.agent.id });
+      run.emit({ type: 'lifecycle.start', agentId: plan.agent.id, stateless: input.stateless });
       run.arm();
       void run.execute(admitted);
       const handle: RunHandle = {
@@ -531,6 +542,14 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
         yield { runId: run.runId, sessionKey: run.sessionKey, agentId: run.agentId, startedAt: run.startedAt };
       }
     },
+  };
+}
+
+function storeUnavailable(detail: string): RunError {
+  return {
+    code: 'unavailable',
+    message: `${detail}; try again shortly`,
+    retryAfterMs: STORE_RETRY_AFTER_MS,
   };
 }
 

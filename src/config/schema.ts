@@ -166,6 +166,8 @@ export const gatewaySchema = z
     /** `Host` names served besides loopback names (and, bound to LAN, the machine's IP literals). */
     allowedHosts: z.array(hostEntrySchema).default([]),
     shutdownGraceMs: nonNegativeInt.default(10_000),
+    /** Processes serving the one port (node:cluster); more than 1 needs `storage.driver: "postgres"`. */
+    workers: positiveInt.max(256).default(1),
     auth: authSchema,
     http: z
       .strictObject({
@@ -302,6 +304,17 @@ export const modelsSchema = z
   })
   .prefault({});
 
+/** Where sessions and cross-replica state live: the state dir's SQLite file, or a shared PostgreSQL. */
+export const storageSchema = z
+  .strictObject({
+    driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** `postgres://user:pass@host:5432/db`; `${VAR}` is read from the environment; defaults to OPENCLAW_POSTGRES_URL. */
+    url: z.string().min(1).optional(),
+    /** PostgreSQL connections per process: each keyed run holds one while it runs. */
+    maxConnections: positiveInt.min(4).default(16),
+  })
+  .prefault({});
+
 const logLevel = z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 
 export const loggingSchema = z
@@ -324,6 +337,7 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
     gateway: gatewaySchema,
+    storage: storageSchema,
     agents: agentsSchema,
     models: modelsSchema,
     logging: loggingSchema,
@@ -340,3 +354,4 @@ export type LogLevelName = z.output<typeof logLevel>;
 export type ModelRef = z.output<typeof modelRefSchema>;
 export type ControlUiConfig = z.output<typeof controlUiSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
+export type StorageConfig = z.output<typeof storageSchema>;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { buildAgentRegistry } from '../agent/agents.js';
 import { createAgentRuntime } from '../agent/agentRuntime.js';
-import { AuthRateLimiter } from '../auth/rateLimiter.js';
 import { resolveAuth } from '../auth/resolve.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
@@ -10,7 +9,7 @@ import { GatewayMetrics } from '../metrics/gatewayMetrics.js';
 import { MemoryIdempotencyStore } from '../idempotency/answerStore.js';
 import { createModelRegistry } from '../providers/registry.js';
 import { VERSION } from '../version.js';
-import { openSqliteSessionStore } from './sessions/sqliteStore.js';
+import { openGatewayStorage } from './storage.js';
 import { nodeWorkspaceFiles } from './workspaceFiles.js';
 
 export interface ContextOptions {
@@ -51,29 +50,33 @@ export async function createContextControls({ config, stateDir, env, log }: Cont
   const auth = resolveAuth(config, env, generateToken);
   const agents = buildAgentRegistry(config);
   const models = createModelRegistry(config, env, { fetch: providerFetch() });
-  const store = openSqliteSessionStore(stateDir);
   const metrics = new GatewayMetrics();
+  const storage = await openGatewayStorage(config, stateDir, env, log, metrics);
+  const { store } = storage;
   const runtime = createAgentRuntime({
     agents,
     models,
     store,
+    ...(storage.sharedLocks ? { sharedLocks: storage.sharedLocks } : {}),
     workspace: nodeWorkspaceFiles,
     defaults: config.agents.defaults,
     log,
     metrics,
   });
+  const sharedRuns = storage.watchRuns?.(runtime);
   let ready = false;
   let stopping = false;
   const shutdownListeners = new Set<(info: { reason: string }) => void>();
   const ctx: GatewayContext = {
     config,
     auth,
-    limiter: new AuthRateLimiter(config.gateway.auth.rateLimit, Date.now, metrics),
-    browserLimiter: new AuthRateLimiter({ ...config.gateway.auth.rateLimit, exemptLoopback: false }, Date.now, metrics),
+    limiter: storage.limiter,
+    browserLimiter: storage.browserLimiter,
     agents,
     runtime,
     models,
     store,
+    ...(sharedRuns ? { sharedRuns } : {}),
     log,
     metrics,
     idempotency: new MemoryIdempotencyStore({

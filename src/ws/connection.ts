@@ -50,6 +50,8 @@ export class GatewayConnection implements BroadcastTarget {
     private readonly ip: string,
     /** The upgrade's `Origin`: set when a web page opened the socket. */
     private readonly origin?: string,
+    /** Told once the client has connected (the edge lifts its pre-connect frame cap). */
+    private readonly onConnected: () => void = () => {},
   ) {}
 
   get connected(): boolean {
@@ -87,7 +89,7 @@ export class GatewayConnection implements BroadcastTarget {
     }
     const size = utf8Length(data, preConnect ? limits.preAuthMaxBytes : limits.maxPayload);
     if (preConnect && size > limits.preAuthMaxBytes) {
-      this.close(CloseCode.policyViolation, 'pre-connect frame too large');
+      this.close(CloseCode.messageTooBig, 'pre-connect frame too large');
       return;
     }
     if (size > limits.maxPayload) {
@@ -102,7 +104,7 @@ export class GatewayConnection implements BroadcastTarget {
       case 'connecting':
         this.queuedBytes += size;
         if (this.queuedBytes > limits.preAuthMaxBytes)
-          this.close(CloseCode.policyViolation, 'pre-connect frames too large');
+          this.close(CloseCode.messageTooBig, 'pre-connect frames too large');
         else this.queued.push(data);
         return;
       case 'connected':
@@ -189,6 +191,7 @@ export class GatewayConnection implements BroadcastTarget {
       },
     };
     this.state = 'connected';
+    this.onConnected();
     this.hub.connections.add(this);
     this.ctx.log.log('info', 'ws: client connected', {
       connId: this.connId,

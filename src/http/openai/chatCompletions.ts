@@ -8,11 +8,13 @@ import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
+import { sseKeepalive } from '../sseKeepalive.js';
 import { honoSseStreamer, type SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
-import { chatCompletionRequestSchema, paramOf, type ChatCompletionRequest } from './requestSchema.js';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from './requestSchema.js';
+import { rejectInvalidBody } from './invalidBody.js';
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
 import { openWebUiChatId, taskPromptMatcher } from './openWebUi.js';
@@ -44,18 +46,7 @@ export function chatCompletionsRoutes(
           throw openAiException({ kind: 'payload_too_large', limit: settings.maxBodyBytes });
         },
       }),
-      zValidator('json', chatCompletionRequestSchema, (result) => {
-        if (result.success) return;
-        const issue = result.error.issues[0]!;
-        const param = paramOf(issue.path);
-        throw openAiException({
-          kind: 'invalid_request',
-          param: param || null,
-          code:
-            issue.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value',
-          message: param ? `Invalid value for '${param}': ${issue.message}` : issue.message,
-        });
-      }),
+      zValidator('json', chatCompletionRequestSchema, rejectInvalidBody),
       async (c) => {
         const body = c.req.valid('json');
         const agentId = resolveAgentId(
@@ -152,24 +143,15 @@ export function chatCompletionsRoutes(
         return streamEvents(c, async (stream) => {
           if (recorder === undefined) stream.onAbort(() => handle.abort('client disconnected'));
           await send(stream, adapter.start());
-          let lastWrite = Date.now();
-          const keepalive = setInterval(
-            () => {
-              if (Date.now() - lastWrite < settings.keepaliveMs) return;
-              lastWrite = Date.now();
-              // A comment line: SDKs skip it, unlike an empty event which they would try to parse.
-              void stream.write(': keepalive\n\n');
-            },
-            Math.min(settings.keepaliveMs, 1000),
-          );
+          const keepalive = sseKeepalive(stream, settings.keepaliveMs);
           try {
             for await (const event of handle.events) {
               for (const data of adapter.onEvent(event)) await send(stream, data);
-              lastWrite = Date.now();
+              keepalive.touch();
             }
             if (!stream.aborted || recorder !== undefined) await send(stream, '[DONE]');
           } finally {
-            clearInterval(keepalive);
+            keepalive.stop();
             recorder?.endStream((await handle.result).error === undefined);
           }
         });

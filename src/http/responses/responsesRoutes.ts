@@ -144,7 +144,9 @@ export function responsesRoutes(
           const send = (events: WireEvent[]): Promise<void> => {
             let text = '';
             for (const event of events) {
-              text += `event: ${event.type}\ndata: ${JSON.stringify({ ...event, sequence_number: sequence++ })}\n\n`;
+              // The number goes last, appended to the serialised event rather than copied into it.
+              const json = JSON.stringify(event);
+              text += `event: ${event.type}\ndata: ${json.slice(0, -1)},"sequence_number":${sequence++}}\n\n`;
             }
             return stream.write(text);
           };
