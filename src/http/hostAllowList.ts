@@ -36,8 +36,16 @@ export function createHostCheck(rules: HostRules): (hostHeader: string | undefin
   };
   if (lanBound) readMachine();
 
+  // Nearly every request repeats the Host of the one before: remember the last one served.
+  let lastServed: string | undefined;
   return (hostHeader) => {
-    if (hostHeader === undefined) return true;
+    if (hostHeader === undefined || hostHeader === lastServed) return true;
+    if (!allowedName(hostHeader)) return false;
+    lastServed = hostHeader;
+    return true;
+  };
+
+  function allowedName(hostHeader: string): boolean {
     const name = hostnameOf(hostHeader);
     if (name === undefined) return false;
     if (exact.has(name)) return true;
@@ -47,7 +55,7 @@ export function createHostCheck(rules: HostRules): (hostHeader: string | undefin
     // An address the machine gained after start-up (DHCP, a VPN coming up).
     readMachine();
     return machine.has(name);
-  };
+  }
 }
 
 /** 421 for a request whose `Host` is not this gateway; the WebSocket edge turns it into a refused upgrade. */

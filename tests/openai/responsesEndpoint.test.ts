@@ -48,6 +48,64 @@ describe('enabling /v1/responses', () => {
   });
 });
 
+describe('wire edges', () => {
+  let fake: FakeProvider;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    gw = await startTestGateway(
+      responsesConfig(
+        withFakeProvider(fake.url, {
+          gateway: { http: { endpoints: { responses: { keepaliveMs: 100, maxBodyBytes: 4096 } } } },
+        }),
+      ),
+    );
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.close();
+  });
+
+  it('sends comment keepalives while the agent is quiet', async () => {
+    fake.script({ tokens: ['late', ' answer'], delayMs: 400 });
+    const res = await post(gw, '/v1/responses', { model: 'openclaw', input: 'hi', stream: true });
+    const frames = (await res.text()).trim().split('\n\n');
+    expect(frames).toContain(': keepalive');
+    expect(frames.at(-1)).toMatch(/^event: response\.completed\n/);
+  });
+
+  it('aborts the provider request when a non-streaming client hangs up', async () => {
+    fake.script({ text: Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '), delayMs: 20 });
+    const before = fake.closedMidResponse;
+    const controller = new AbortController();
+    const pending = gw.request('/v1/responses', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openclaw', input: 'hi' }),
+      signal: controller.signal,
+    });
+    await expect.poll(() => fake.openResponses, { timeout: 5000 }).toBe(1);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await fake.waitForClose(before + 1, 5000);
+  });
+
+  it('answers other methods with 405, an oversized body with 413, and an unknown id with 404, all OpenAI-shaped', async () => {
+    const get = await gw.request('/v1/responses');
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    const big = await post(gw, '/v1/responses', { model: 'openclaw', input: 'x'.repeat(5000) });
+    expect(big.status).toBe(413);
+    const missing = await gw.request('/v1/responses/resp_missing');
+    expect(missing.status).toBe(404);
+    for (const res of [get, big, missing]) {
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      expect(Object.keys(((await res.json()) as any).error).sort()).toEqual(['code', 'message', 'param', 'type']);
+    }
+  });
+});
+
 describe('WS chat.abort', () => {
   let fake: FakeProvider;
   let gw: TestGateway;

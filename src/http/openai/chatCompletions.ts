@@ -9,11 +9,13 @@ import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { serverTiming } from '../serverTiming.js';
-import { honoSseStreamer, type SseSink } from '../sseStream.js';
+import { sseKeepalive } from '../sseKeepalive.js';
+import type { SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
-import { chatCompletionRequestSchema, paramOf, type ChatCompletionRequest } from './requestSchema.js';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from './requestSchema.js';
+import { rejectInvalidBody } from './invalidBody.js';
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
 import { openWebUiChatId, taskPromptMatcher } from './openWebUi.js';
@@ -25,13 +27,8 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
  * @see docs/chat-completions-contract.md (what the endpoint promises; "contract point N" refers to its list)
  */
-export function chatCompletionsRoutes(
-  ctx: GatewayContext,
-  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
-): Hono<AppEnv> {
+export function chatCompletionsRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
-  const streamEvents = edge.sse ?? honoSseStreamer;
-  const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
   const isTaskPrompt = taskPromptMatcher(settings.openWebUi.taskPatterns);
   const sessionPerChat = settings.openWebUi.sessionPerChat;
 
@@ -45,18 +42,7 @@ export function chatCompletionsRoutes(
           throw openAiException({ kind: 'payload_too_large', limit: settings.maxBodyBytes });
         },
       }),
-      zValidator('json', chatCompletionRequestSchema, (result) => {
-        if (result.success) return;
-        const issue = result.error.issues[0]!;
-        const param = paramOf(issue.path);
-        throw openAiException({
-          kind: 'invalid_request',
-          param: param || null,
-          code:
-            issue.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value',
-          message: param ? `Invalid value for '${param}': ${issue.message}` : issue.message,
-        });
-      }),
+      zValidator('json', chatCompletionRequestSchema, rejectInvalidBody),
       async (c) => {
         const body = c.req.valid('json');
         const agentId = resolveAgentId(
@@ -87,7 +73,7 @@ export function chatCompletionsRoutes(
           ctx.idempotency,
           async () => [target.stateless ? '' : target.sessionKey, agentId, await c.req.text()],
           stream,
-          streamEvents,
+          edge.sse,
         );
         if ('respond' in gate) return gate.respond;
         const { recorder } = gate;
@@ -108,7 +94,7 @@ export function chatCompletionsRoutes(
           toolChoice: plain ? undefined : toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
           // A keyed request outlives its connection: the client's retry picks the answer up.
-          signal: recorder === undefined ? requestSignal(c) : undefined,
+          signal: recorder === undefined ? edge.requestSignal(c) : undefined,
         };
         let handle: RunHandle;
         try {
@@ -150,27 +136,18 @@ export function chatCompletionsRoutes(
           recorder?.frame(payload);
           return sink.data(payload);
         };
-        return streamEvents(c, async (stream) => {
+        return edge.sse(c, async (stream) => {
           if (recorder === undefined) stream.onAbort(() => handle.abort('client disconnected'));
           await send(stream, adapter.start());
-          let lastWrite = Date.now();
-          const keepalive = setInterval(
-            () => {
-              if (Date.now() - lastWrite < settings.keepaliveMs) return;
-              lastWrite = Date.now();
-              // A comment line: SDKs skip it, unlike an empty event which they would try to parse.
-              void stream.write(': keepalive\n\n');
-            },
-            Math.min(settings.keepaliveMs, 1000),
-          );
+          const keepalive = sseKeepalive(stream, settings.keepaliveMs);
           try {
             for await (const event of handle.events) {
               for (const data of adapter.onEvent(event)) await send(stream, data);
-              lastWrite = Date.now();
+              keepalive.touch();
             }
             if (!stream.aborted || recorder !== undefined) await send(stream, '[DONE]');
           } finally {
-            clearInterval(keepalive);
+            keepalive.stop();
             recorder?.endStream((await handle.result).error === undefined);
           }
         });

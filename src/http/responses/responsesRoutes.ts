@@ -9,7 +9,6 @@ import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { sseKeepalive } from '../sseKeepalive.js';
 import { serverTiming } from '../serverTiming.js';
-import { honoSseStreamer } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, type AgentTarget } from '../openai/agentTarget.js';
 import { errorResponse, openAiException } from '../openai/errors.js';
 import { rejectInvalidBody } from '../openai/invalidBody.js';
@@ -26,13 +25,8 @@ import { ResponseStore } from './responseStore.js';
  * per request, the same run as chat completions, adapted to OpenAI's Responses wire.
  * @see https://platform.openai.com/docs/api-reference/responses
  */
-export function responsesRoutes(
-  ctx: GatewayContext,
-  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
-): Hono<AppEnv> {
+export function responsesRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.responses;
-  const streamEvents = edge.sse ?? honoSseStreamer;
-  const requestSignal = edge.requestSignal ?? ((c: Context) => c.req.raw.signal);
   const store = new ResponseStore({
     maxCount: settings.storedResponses.maxCount,
     maxBytes: settings.storedResponses.maxBytes,
@@ -106,7 +100,7 @@ export function responsesRoutes(
             topP: body.top_p ?? undefined,
             maxTokens: body.max_output_tokens ?? undefined,
           },
-          signal: requestSignal(c),
+          signal: edge.requestSignal(c),
         };
         let handle: RunHandle;
         try {
@@ -142,13 +136,15 @@ export function responsesRoutes(
 
         c.header('x-accel-buffering', 'no');
         c.header('server-timing', serverTiming(c.get('startedAt')));
-        return streamEvents(c, async (stream) => {
+        return edge.sse(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
           let sequence = 0;
           const send = (events: WireEvent[]): Promise<void> => {
             let text = '';
             for (const event of events) {
-              text += `event: ${event.type}\ndata: ${JSON.stringify({ ...event, sequence_number: sequence++ })}\n\n`;
+              // The number goes last, appended to the serialised event rather than copied into it.
+              const json = JSON.stringify(event);
+              text += `event: ${event.type}\ndata: ${json.slice(0, -1)},"sequence_number":${sequence++}}\n\n`;
             }
             return stream.write(text);
           };
