@@ -208,14 +208,24 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntime {
     async execute(admitted: Promise<Permit>): Promise<void> {
       let permit: Permit | undefined;
       let outcome: Outcome;
+      let unlinkLost: (() => void) | undefined;
       try {
         permit = await admitted;
+        const lost = permit.lost;
+        if (lost !== undefined) {
+          const onLost = (): void =>
+            void this.abort(storeUnavailable('the session lock was lost with its PostgreSQL connection'));
+          if (lost.aborted) onLost();
+          lost.addEventListener('abort', onLost, { once: true });
+          unlinkLost = () => lost.removeEventListener('abort', onLost);
+        }
         this.throwIfAborted();
         outcome = { ok: true, stopReason: await this.#turn() };
       } catch (err) {
         outcome = { ok: false, error: this.#errorFrom(err) };
       } finally {
         this.#committed = true;
+        unlinkLost?.();
         permit?.release();
         clearTimeout(this.#timer);
         this.#unlinkSignal?.();
