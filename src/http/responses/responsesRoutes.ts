@@ -88,6 +88,7 @@ export function responsesRoutes(
         const tools = toClientTools(body.tools, body.tool_choice);
         const converted = toRunInput(body, {
           images: settings.images,
+          files: settings.files,
           tools,
           storedItem: (id) => store.item(id),
         });
