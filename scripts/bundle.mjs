@@ -16,7 +16,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3'],
+  // pg-native is pg's optional libpq binding, required only when asked for.
+  external: ['better-sqlite3', 'pg-native'],
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
   minify: true,

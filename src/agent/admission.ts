@@ -1,6 +1,7 @@
 import { RunFailure } from './events.js';
 import { FifoWaiters } from './fifoWaiters.js';
 import { SessionQueue, type SessionLock } from './sessionQueue.js';
+import type { SharedLock, SharedSessionLocks } from './sharedLocks.js';
 
 export interface AdmissionLimits {
   /** Runs executing at once, across all session keys. */
@@ -11,7 +12,7 @@ export interface AdmissionLimits {
   retryAfterMs?: number;
 }
 
-/** The right to execute: the session key's lock plus one global slot. */
+/** The right to execute: the session key's lock (on every replica, when shared) plus one global slot. */
 export interface Permit {
   /** Gives both back. Idempotent. */
   release(): void;
@@ -45,11 +46,15 @@ export class Admission {
   /**
    * Takes a place synchronously, either executing or in the wait queue, or throws
    * `RunFailure` busy at once. The promise rejects with the signal's reason when it
-   * aborts while waiting; the run then leaves the queue holding nothing.
+   * aborts while waiting; the run then leaves the queue holding nothing. With `shared`, the key
+   * is also taken across replicas, after the local line and before a slot, so a run waiting
+   * on another replica holds no slot here.
    */
-  admit(sessionKey: string, signal: AbortSignal): Promise<Permit> {
+  admit(sessionKey: string, signal: AbortSignal, shared?: SharedSessionLocks): Promise<Permit> {
     const lock = this.sessions.tryLock(sessionKey);
-    if (lock !== undefined && this.#tryTakeSlot()) return Promise.resolve(this.#permit(lock));
+    if (shared === undefined && lock !== undefined && this.#tryTakeSlot()) {
+      return Promise.resolve(this.#permit(lock, undefined));
+    }
     if (this.#waiting >= this.#limits.maxQueued) {
       lock?.release();
       throw new RunFailure({
@@ -59,19 +64,27 @@ export class Admission {
       });
     }
     this.#waiting++;
-    return this.#wait(sessionKey, lock, signal);
+    return this.#wait(sessionKey, lock, signal, shared);
   }
 
-  async #wait(sessionKey: string, lock: SessionLock | undefined, signal: AbortSignal): Promise<Permit> {
+  async #wait(
+    sessionKey: string,
+    lock: SessionLock | undefined,
+    signal: AbortSignal,
+    shared: SharedSessionLocks | undefined,
+  ): Promise<Permit> {
     try {
       const held = lock ?? (await this.sessions.lock(sessionKey, signal));
+      let remote: SharedLock | undefined;
       try {
+        if (shared !== undefined) remote = await shared.acquire(sessionKey, signal);
         if (!this.#tryTakeSlot()) await this.#slotWaiters.wait(signal);
       } catch (err) {
+        remote?.release();
         held.release();
         throw err;
       }
-      return this.#permit(held);
+      return this.#permit(held, remote);
     } finally {
       this.#waiting--;
     }
@@ -83,7 +96,7 @@ export class Admission {
     return true;
   }
 
-  #permit(lock: SessionLock): Permit {
+  #permit(lock: SessionLock, remote: SharedLock | undefined): Permit {
     let held = true;
     return {
       release: () => {
@@ -91,6 +104,8 @@ export class Admission {
         held = false;
         // The slot passes straight to the oldest waiter, so #running stays put.
         if (!this.#slotWaiters.wakeNext()) this.#running--;
+        // The other replicas' heads get the key before this replica's next in line queues for it again.
+        remote?.release();
         lock.release();
       },
     };

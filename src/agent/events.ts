@@ -6,6 +6,8 @@ export type StopReason = FinishReason | 'aborted' | 'error';
 /** Why a run could not start or did not finish. Transports map `code` to their own statuses. */
 export type RunError =
   | { code: 'busy'; message: string; retryAfterMs: number }
+  /** The shared store (PostgreSQL) cannot be reached; keyed runs are refused until it is back. */
+  | { code: 'unavailable'; message: string; retryAfterMs: number }
   | { code: 'timeout'; message: string }
   | { code: 'aborted'; message: string }
   | { code: 'invalid_request'; message: string; param?: string }
@@ -14,7 +16,15 @@ export type RunError =
    * `retryable`: whether the same request sent again may succeed (the last model's failure was a 429, a 5xx or a lost
    * connection, and no output was sent). Decided here once; transports only read it.
    */
-  | { code: 'provider'; message: string; status?: number; afterFirstToken: boolean; retryable: boolean }
+  | {
+      code: 'provider';
+      message: string;
+      status?: number;
+      /** The provider's `retry-after` with its last 429. */
+      retryAfterMs?: number;
+      afterFirstToken: boolean;
+      retryable: boolean;
+    }
   | { code: 'internal'; message: string };
 
 export class RunFailure extends Error {
@@ -52,8 +62,9 @@ interface EventBase {
 
 /** Everything a run tells its transports. Each transport switches on `type`. */
 export type RunEvent = EventBase &
+  /** `stateless`: a run on a one-off key, never stored nor shared with other replicas. */
   (
-    | { type: 'lifecycle.start'; agentId: string }
+    | { type: 'lifecycle.start'; agentId: string; stateless: boolean }
     | { type: 'lifecycle.end'; result: RunResult }
     | { type: 'lifecycle.error'; error: RunError; result: RunResult }
     | { type: 'assistant.delta'; delta: string }
@@ -65,3 +76,10 @@ export type RunEvent = EventBase &
   );
 
 export type RunEventType = RunEvent['type'];
+
+/** A run event before the run stamps it with its id, sequence number, time and session key. */
+export type RunEventBody = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'runId' | 'seq' | 'ts' | 'sessionKey'>
+    : never
+  : never;

@@ -1,17 +1,18 @@
-import type { AuthRateLimiter, LimiterVerdict } from './rateLimiter.js';
+import type { FailedAuthLimiter, LimiterVerdict } from './rateLimiter.js';
 
 /** The failed-auth limiters of a gateway: per address, and per browser origin and address. */
 export interface AuthLimiters {
   /** Keyed by address; may exempt loopback (`gateway.auth.rateLimit.exemptLoopback`). */
-  limiter: AuthRateLimiter;
+  limiter: FailedAuthLimiter;
   /** Keyed by origin and address; never exempts loopback. */
-  browserLimiter: AuthRateLimiter;
+  browserLimiter: FailedAuthLimiter;
 }
 
 /** One credential attempt's view of the limiters it counts against. */
 export interface AttemptLimiter {
   check(): LimiterVerdict;
-  recordFailure(): LimiterVerdict;
+  /** Async when a limiter is shared (PostgreSQL); callers await it either way. */
+  recordFailure(): LimiterVerdict | Promise<LimiterVerdict>;
   recordSuccess(): void;
 }
 
@@ -34,7 +35,12 @@ export function attemptLimiter(limiters: AuthLimiters, ip: string, origin: strin
   const browserKey = `${origin.slice(0, 256)} ${ip}`;
   return {
     check: () => stricter(limiter.check(ip), browserLimiter.check(browserKey)),
-    recordFailure: () => stricter(limiter.recordFailure(ip), browserLimiter.recordFailure(browserKey)),
+    recordFailure: () => {
+      const a = limiter.recordFailure(ip);
+      const b = browserLimiter.recordFailure(browserKey);
+      if (!(a instanceof Promise) && !(b instanceof Promise)) return stricter(a, b);
+      return Promise.all([a, b]).then(([x, y]) => stricter(x, y));
+    },
     recordSuccess: () => {
       limiter.recordSuccess(ip);
       browserLimiter.recordSuccess(browserKey);

@@ -39,7 +39,7 @@ export function gatewayAuth(options: GatewayAuthOptions): MiddlewareHandler {
       throw new HTTPException(401, { res: options.onUnauthorized() });
     }
     if (!matches(presented)) {
-      const after = limiter.recordFailure();
+      const after = await limiter.recordFailure();
       if (after.locked) throw new HTTPException(429, { res: options.onLocked(after.retryAfterMs) });
       throw new HTTPException(401, { res: options.onUnauthorized() });
     }

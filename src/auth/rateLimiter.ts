@@ -4,11 +4,22 @@ import { NO_AUTH_METRICS, type AuthMetrics } from '../metrics/gatewayMetrics.js'
 export type LimiterVerdict = { locked: false } | { locked: true; retryAfterMs: number };
 
 /**
+ * Counts wrong credentials per client address and locks it out. `check` is answered from
+ * memory on every request, so a shared implementation mirrors the lockouts it is told of;
+ * only a failure may wait on the shared store.
+ */
+export interface FailedAuthLimiter {
+  check(ip: string): LimiterVerdict;
+  recordFailure(ip: string): LimiterVerdict | Promise<LimiterVerdict>;
+  recordSuccess(ip: string): void;
+}
+
+/**
  * Failed-auth limiter per client IP and scope: `maxAttempts` wrong credentials
  * within `windowMs` lock the address out for `lockoutMs`. Missing credentials do not count;
  * a success clears the address. Shared by HTTP and WebSocket.
  */
-export class AuthRateLimiter {
+export class AuthRateLimiter implements FailedAuthLimiter {
   private readonly entries = new Map<string, { failures: number[]; lockedUntil: number }>();
 
   constructor(

@@ -6,6 +6,8 @@ export interface Substitution {
   value: unknown;
   /** Where a `${VAR}` named a variable that is unset or empty; the text is left as written there. */
   unresolved: Array<{ path: KeyPath; name: string }>;
+  /** Secret references this gateway cannot read (`file`, `exec`, ...): left for validation to refuse. */
+  unsupportedRefs: Array<{ path: KeyPath; source: string }>;
 }
 
 /** OpenClaw's rule: only upper-case names; `$${VAR}` is a literal `${VAR}`. */
@@ -18,6 +20,7 @@ const REFERENCE = /\$?\$\{([A-Z_][A-Z0-9_]*)\}/g;
  */
 export function substituteEnv(raw: unknown, env: EnvMap): Substitution {
   const unresolved: Substitution['unresolved'] = [];
+  const unsupportedRefs: Substitution['unsupportedRefs'] = [];
 
   function text(value: string, path: KeyPath): string {
     if (!value.includes('${')) return value;
@@ -38,12 +41,17 @@ export function substituteEnv(raw: unknown, env: EnvMap): Substitution {
     if (value === null || typeof value !== 'object') return value;
     const envRef = secretRefName(value);
     if (envRef !== undefined) return text(`\${${envRef}}`, path);
+    const source = (value as { source?: unknown }).source;
+    if (typeof source === 'string' && source !== 'env' && typeof (value as { id?: unknown }).id === 'string') {
+      unsupportedRefs.push({ path, source });
+      return value;
+    }
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) out[key] = walk(child, [...path, key]);
     return out;
   }
 
-  return { value: walk(raw, []), unresolved };
+  return { value: walk(raw, []), unresolved, unsupportedRefs };
 }
 
 function secretRefName(value: object): string | undefined {

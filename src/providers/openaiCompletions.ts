@@ -241,7 +241,7 @@ function toProviderError(error: unknown, attempt: ProviderAttempt): ProviderErro
   if (stopped) return stopped;
   if (error instanceof OpenAI.APIConnectionError) return connectionFailure(attempt, errorText(error));
   if (error instanceof OpenAI.APIError)
-    return statusFailure(attempt, error.status, errorBodyMessage(error.error, error.message));
+    return statusFailure(attempt, error.status, errorBodyMessage(error.error, error.message), error.headers);
   // Anything else mid-stream (a cut socket surfaces as undici's `TypeError: terminated`) is a broken connection.
   return connectionFailure(attempt, errorText(error));
 }

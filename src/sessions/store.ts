@@ -42,3 +42,11 @@ export interface SessionStore {
   delete(key: string): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * Thrown by a networked store (and its shared locks) when its server cannot be reached:
+ * the run fails as `unavailable` (HTTP 503 with retry-after), not as an internal error.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

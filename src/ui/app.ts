@@ -150,6 +150,7 @@ export class ControlApp extends LitElement implements ControlModel {
     const ids = this.agents?.agents.map((a) => a.id) ?? [defaultAgentId];
     if (!ids.includes(this.agentId)) this.agentId = this.agents?.defaultId ?? defaultAgentId;
     // After a reconnect, stay on the session that was open.
+    this.conversation?.forgetLiveRun();
     const key = this.conversation?.sessionKey ?? `agent:${this.agentId}:main`;
     await this.openSession(key, this.agentId, false);
     this.status.start();

@@ -80,6 +80,15 @@ export class Conversation {
     this.items = [...itemsFromHistory(messages), ...(this.activeRunId !== undefined ? live : [])];
   }
 
+  /**
+   * The link dropped: events of a run in flight may be lost, so stop waiting for them. The stored
+   * history (reloaded next) shows how it ended; events that still come start a fresh item.
+   */
+  forgetLiveRun(): void {
+    this.activeRunId = undefined;
+    this.items = this.items.filter((i) => !(i.kind === 'assistant' && i.phase === 'streaming'));
+  }
+
   addUser(text: string, runId: string): void {
     this.items.push({ kind: 'user', id: this.id(), text });
     this.items.push({ kind: 'assistant', id: this.id(), runId, text: '', steps: [], phase: 'streaming' });

@@ -13,10 +13,10 @@ const EVERY_MS = 5000;
 /** Ten minutes of samples. */
 const KEEP = 120;
 
-/** Requests per minute from `status`, under the names a gateway may use; undefined when it has none. */
+/** Requests per minute from `status` (`load.requestsPerMinute` where the gateway reports it); undefined when it has none. */
 export function requestsPerMinute(status: StatusResult): number | undefined {
   const s = status as unknown as Record<string, unknown>;
-  const live = (s.live ?? s.figures ?? s.traffic ?? s.requests) as Record<string, unknown> | undefined;
+  const live = (s.load ?? s.live ?? s.figures) as Record<string, unknown> | undefined;
   for (const v of [s.requestsPerMinute, live?.requestsPerMinute, live?.perMinute, live?.rpm]) {
     if (typeof v === 'number' && Number.isFinite(v)) return v;
   }

@@ -72,6 +72,14 @@ export function runErrorShape(error: RunError): ErrorShape {
         retryable: true,
         retryAfterMs: error.retryAfterMs,
       };
+    case 'unavailable':
+      return {
+        code: 'UNAVAILABLE',
+        message: error.message,
+        details: { code: 'STORAGE_UNAVAILABLE' },
+        retryable: true,
+        retryAfterMs: error.retryAfterMs,
+      };
     case 'timeout':
       return { code: 'AGENT_TIMEOUT', message: error.message, retryable: true };
     case 'aborted':

@@ -17,7 +17,8 @@ export type ErrorDetailCode =
   | 'UNKNOWN_AGENT'
   | 'AGENT_BUSY'
   | 'SHUTTING_DOWN'
-  | 'PROVIDER_ERROR';
+  | 'PROVIDER_ERROR'
+  | 'STORAGE_UNAVAILABLE';
 
 export interface ErrorShape {
   code: ErrorCode;

@@ -133,7 +133,7 @@ async function checkAuth(
       return undefined;
     }
   }
-  const after = limiter.recordFailure();
+  const after = await limiter.recordFailure();
   if (after.locked) return rateLimited(after.retryAfterMs);
   const message = `unauthorized: gateway ${what} mismatch`;
   return refuse(

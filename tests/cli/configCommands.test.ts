@@ -165,11 +165,32 @@ describe('openclaw status and dashboard', () => {
     expect(text.out).toContain('Agents: home (default), work');
 
     const dashboard = await run(['dashboard', '--config', file, '--json']);
-    const shown = JSON.parse(dashboard.out);
-    expect(shown.running).toBe(true);
-    // The link is printed only when this gateway serves a Control UI page there.
-    if (shown.controlUi) expect(shown.url).toBe(`http://127.0.0.1:${port}/#token=cli-token`);
-    else expect(dashboard.code).toBe(1);
+    expect(dashboard.code).toBe(0);
+    expect(JSON.parse(dashboard.out)).toEqual({
+      running: true,
+      controlUi: true,
+      url: `http://127.0.0.1:${port}/?token=cli-token`,
+    });
+    const plain = await run(['dashboard', '--config', file]);
+    expect(plain.out).toBe(`http://127.0.0.1:${port}/?token=cli-token\n`);
+  });
+
+  it('dashboard: no link when no gateway runs or the UI is switched off', async () => {
+    const port = await freePort();
+    const file = await writeConfig(
+      dir,
+      JSON.stringify({ gateway: { port, controlUi: { enabled: false } } }),
+      'noui.json',
+    );
+    const down = await run(['dashboard', '--config', file]);
+    expect(down.code).toBe(1);
+    expect(down.err).toContain('no gateway running');
+    const gateway = spawnCli(['gateway', '--config', file], env());
+    running.push(gateway);
+    await gateway.waitFor(/listening on/, 20_000);
+    const off = await run(['dashboard', '--config', file, '--json']);
+    expect(off.code).toBe(1);
+    expect(JSON.parse(off.out)).toEqual({ running: true, controlUi: false, url: null });
   });
 });
 

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import JSON5 from 'json5';
 import { describe, expect, it } from 'vitest';
 import { buildAgentRegistry } from '../../src/agent/agents.js';
+import { resolveAgentTarget } from '../../src/ws/agentTarget.js';
 import { editDistance, nearestKey } from '../../src/config/nearestKey.js';
 import { OPENCLAW_KEY_PATHS } from '../../src/config/openclawKeys.generated.js';
 import { type KeyNode, keyChild, openclawKeyTree } from '../../src/config/openclawKeys.js';
 import { configSchema } from '../../src/config/schema.js';
 import { ConfigError, readConfigText } from '../../src/node/config/load.js';
 import { createModelRegistry } from '../../src/providers/registry.js';
+import { chatConfig, startTestGateway } from '../helpers/gateway.js';
 
 const EXAMPLES = join(import.meta.dirname, '../fixtures/openclaw-configs');
 const ENV = {
@@ -201,6 +203,24 @@ describe('environment in the config', () => {
   });
 });
 
+describe('OpenClaw features this gateway does not read', () => {
+  it('refuses a secret reference it cannot read, saying why', () => {
+    expect(
+      problems('{ gateway: { auth: { token: { source: "file", provider: "vault", id: "/run/token" } } } }'),
+    ).toEqual([
+      expect.stringMatching(
+        /^gateway\.auth\.token \(line 1\): .*secret references with source "file" are not read here/,
+      ),
+    ]);
+  });
+
+  it('refuses $include with its line instead of calling it a typo', () => {
+    expect(problems('{\n  agents: { $include: "./agents.json5" },\n}')).toEqual([
+      '$include (line 2): includes are not read by this gateway; put the included settings in this file',
+    ]);
+  });
+});
+
 describe('default agent', () => {
   const registry = (raw: unknown) => buildAgentRegistry(configSchema.parse(raw));
 
@@ -210,6 +230,16 @@ describe('default agent', () => {
     const fleet = registry({ agents: { ownership: 'explicit', entries: { ops: {}, main: {} } } });
     expect(fleet.selectionRequired).toBe(true);
     expect(fleet.list.map((a) => a.id)).toEqual(['ops', 'main']);
+  });
+
+  it('without a default, a WebSocket or CLI turn must name its agent too', () => {
+    const fleet = registry({ agents: { ownership: 'explicit', entries: { ops: {}, research: {} } } });
+    expect(() => resolveAgentTarget(fleet, {})).toThrow(/several agents are configured and none is the default/);
+    expect(resolveAgentTarget(fleet, { agentId: 'research' })).toEqual({
+      agentId: 'research',
+      sessionKey: 'agent:research:main',
+    });
+    expect(resolveAgentTarget(fleet, { sessionKey: 'agent:ops:chat-1' }).agentId).toBe('ops');
   });
 
   it('agents.list: the one marked default, else main, else the first', () => {
@@ -262,5 +292,32 @@ describe('models', () => {
     await expect(events[Symbol.asyncIterator]().next()).rejects.toThrow(
       /api "bedrock-converse-stream" is not served by this gateway/,
     );
+  });
+
+  it('a request reaching an unserved api gets a 502 naming the api, and the gateway keeps serving', async () => {
+    const gateway = await startTestGateway(
+      chatConfig({
+        models: {
+          providers: { odd: { api: 'bedrock-converse-stream', baseUrl: 'http://127.0.0.1:9', models: [{ id: 'x' }] } },
+        },
+        agents: { entries: { main: { default: true, model: 'odd/x' }, echo: { model: 'local/echo' } } },
+      }),
+    );
+    try {
+      const ask = (model: string) =>
+        gateway.request('/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      const failed = await ask('openclaw');
+      expect(failed.status).toBe(502);
+      expect(((await failed.json()) as { error: { message: string } }).error.message).toMatch(
+        /api "bedrock-converse-stream" is not served by this gateway/,
+      );
+      expect((await ask('openclaw/echo')).status).toBe(200);
+    } finally {
+      await gateway.stop();
+    }
   });
 });

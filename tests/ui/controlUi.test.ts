@@ -195,6 +195,14 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     await page.getByText('What did you find?').waitFor({ timeout: UI_TIMEOUT });
   });
 
+  it('shows a failed run in the conversation, not in the console', async () => {
+    provider.script({ kind: 'error', status: 400, message: 'the model refused this request' });
+    await page.getByLabel('Message').fill('Please fail');
+    await page.getByLabel('Message').press('Enter');
+    await page.getByText(/the model refused this request/).waitFor({ timeout: UI_TIMEOUT });
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+  });
+
   it('Stop aborts the run and the provider request', async () => {
     const words = Array.from({ length: 200 }, (_, i) => `word${i} `);
     provider.script({ tokens: words, delayMs: 100 });
@@ -280,6 +288,26 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     await expect.poll(() => stats.textContent(), { timeout: UI_TIMEOUT }).toMatch(/Active runs\s*0/);
     expect(await page.getByRole('img', { name: /active runs now 0/ }).count()).toBe(1);
     await page.screenshot({ path: join(docs, 'control-ui-status.png') });
+  });
+
+  it('asks for a password when the gateway uses one', async () => {
+    const pwGateway = await startTestGateway({ gateway: { auth: { mode: 'password', password: 'open sesame' } } });
+    const pwPage = await browser.context.newPage();
+    try {
+      const pwProblems = watch(pwPage, pwGateway.url);
+      await pwPage.goto(`${pwGateway.url}/`);
+      const field = pwPage.getByLabel('Password');
+      await field.waitFor({ timeout: UI_TIMEOUT });
+      expect(await pwPage.getByLabel('Gateway token').count()).toBe(0);
+      expect(await pwPage.getByRole('alert').count()).toBe(0);
+      await field.fill('open sesame');
+      await field.press('Enter');
+      await pwPage.getByLabel('Agent').waitFor({ timeout: UI_TIMEOUT });
+      expect(pwProblems).toEqual([]);
+    } finally {
+      await pwPage.close();
+      await pwGateway.stop();
+    }
   });
 
   it('made no request to any other host, broke no CSP rule and threw nothing', () => {

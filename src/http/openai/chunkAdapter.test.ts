@@ -95,7 +95,7 @@ describe('chunk adapter', () => {
   it('ignores events that carry nothing for the client', () => {
     const a = adapter();
     for (const e of [
-      { type: 'lifecycle.start', agentId: 'main' },
+      { type: 'lifecycle.start', agentId: 'main', stateless: true },
       { type: 'usage', usage: result().usage },
       { type: 'tool.result', callId: 'x', name: 'y', result: 'z', isError: false },
     ]) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { controlUiLink } from '../../http/controlUi.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
 import { gatewayAnswers, localHttpBase } from './localGateway.js';
 
@@ -16,14 +17,12 @@ export function registerDashboardCommand(program: Command): void {
 async function runDashboard(opts: { config?: string; json: boolean }): Promise<number> {
   let base: string;
   let basePath: string;
+  let enabled: boolean;
   let token: string | undefined;
   try {
     const { config, env } = await loadConfig({ configPath: opts.config, env: process.env });
     base = localHttpBase(config);
-    // `gateway.controlUi.basePath` is read only if this build's schema has it.
-    const ui = (config.gateway as { controlUi?: { basePath?: string } }).controlUi;
-    basePath = (ui?.basePath ?? '/').replace(/\/?$/, '/');
-    if (!basePath.startsWith('/')) basePath = `/${basePath}`;
+    ({ basePath, enabled } = config.gateway.controlUi);
     token =
       config.gateway.auth.mode === 'password'
         ? undefined
@@ -33,17 +32,19 @@ async function runDashboard(opts: { config?: string; json: boolean }): Promise<n
     process.stderr.write(`openclaw: ${err.message}\n`);
     return CONFIG_EXIT_CODE;
   }
-  const pageUrl = `${base}${basePath}`;
+  const pageUrl = controlUiLink(base, basePath);
   const running = await gatewayAnswers(base);
-  const ui = running && (await servesPage(pageUrl));
-  // The token rides in the fragment: the browser keeps it, no server or proxy log sees it.
-  const link = token === undefined ? pageUrl : `${pageUrl}#token=${encodeURIComponent(token)}`;
+  const ui = enabled && running && (await servesPage(pageUrl));
+  // The same link the gateway prints at start: the page takes the token out of the address bar.
+  const link = controlUiLink(base, basePath, token);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ running, controlUi: ui, url: ui ? link : null }, null, 2)}\n`);
   } else if (!running) {
     process.stderr.write(`openclaw dashboard: no gateway running at ${base}; start it with \`openclaw gateway\`\n`);
   } else if (!ui) {
-    process.stderr.write(`openclaw dashboard: the gateway at ${base} does not serve a Control UI at ${basePath}\n`);
+    process.stderr.write(
+      `openclaw dashboard: the gateway at ${base} does not serve a Control UI at ${basePath}${enabled ? '' : ' (gateway.controlUi.enabled is false)'}\n`,
+    );
   } else {
     process.stdout.write(`${link}\n`);
     if (token === undefined)

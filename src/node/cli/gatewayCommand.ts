@@ -1,9 +1,11 @@
+import cluster from 'node:cluster';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { AuthConfigError } from '../../auth/resolve.js';
+import { AuthConfigError, resolveAuth } from '../../auth/resolve.js';
 import { LOCAL_ECHO_MODEL } from '../../agent/agents.js';
 import { controlUiLink } from '../../http/controlUi.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import type { RunningGateway } from '../server.js';
+import type { Logger } from '../../log.js';
 import { stderrLogger } from '../stderrLogger.js';
 
 export function parsePort(value: string): number {
@@ -37,6 +39,7 @@ async function runGateway(opts: {
 }): Promise<number | undefined> {
   // Loaded here, not at the top, so `--help` and other commands do not pay for the server's imports.
   const { startGateway, StartupError } = await import('../server.js');
+  const workerRole = cluster.isWorker;
   let running: RunningGateway;
   try {
     const loaded = await loadConfig({ configPath: opts.config, env: process.env });
@@ -47,6 +50,13 @@ async function runGateway(opts: {
       file,
       requests: loaded.config.gateway.logging.requests,
     });
+    const workers = loaded.config.gateway.workers;
+    if (workers > 1 && loaded.config.storage.driver !== 'postgres') {
+      throw new StartupError(
+        `gateway.workers is ${workers} but storage.driver is "sqlite": several workers need storage.driver "postgres" (SQLite and in-process coordination serve one process)`,
+      );
+    }
+    if (workers > 1 && !workerRole) return await runPrimary(loaded, log);
     running = await startGateway({
       config: loaded.config,
       stateDir: loaded.stateDir,
@@ -55,11 +65,22 @@ async function runGateway(opts: {
       port: opts.port,
       bind: opts.bind,
     });
-    printStartup(running, loaded, opts.verbose);
+    const lines = startupLines(running, loaded, opts.verbose);
+    if (workerRole) process.send?.({ type: 'openclaw:listening', url: running.url, lines });
+    else process.stdout.write(`${lines.join('\n')}\n`);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof AuthConfigError || err instanceof StartupError) {
-      process.stderr.write(`openclaw: ${err.message}\n`);
+    if (
+      err instanceof ConfigError ||
+      err instanceof AuthConfigError ||
+      err instanceof StartupError ||
+      (err as Error).name === 'StorageConfigError'
+    ) {
+      process.stderr.write(`openclaw: ${(err as Error).message}\n`);
       return CONFIG_EXIT_CODE;
+    }
+    if ((err as Error).name === 'PostgresStartError') {
+      process.stderr.write(`openclaw: ${(err as Error).message}\n`);
+      return 1;
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -81,11 +102,34 @@ async function runGateway(opts: {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // A worker whose primary is gone stops too, rather than serve on unsupervised.
+    if (workerRole) process.once('disconnect', () => stop('SIGTERM'));
   });
+  // The IPC channel to the primary would keep a stopped worker alive.
+  if (workerRole && process.connected) process.disconnect();
   return 0;
 }
 
-function printStartup(running: RunningGateway, loaded: LoadedConfig, verbose: boolean): void {
+/**
+ * The primary of several workers: checks PostgreSQL once (so a server that is down is one clear
+ * line, not one per worker) and shares one generated token among the workers.
+ */
+async function runPrimary(loaded: LoadedConfig, log: Logger): Promise<number> {
+  const { openSessionStoreOnly } = await import('../storage.js');
+  const store = await openSessionStoreOnly(loaded.config, loaded.stateDir, process.env, log);
+  await store.close();
+  const { generateToken } = await import('../bootstrap.js');
+  const env = { ...process.env };
+  const auth = resolveAuth(loaded.config, env, generateToken);
+  if (auth.mode === 'token' && auth.generated) {
+    env.OPENCLAW_GATEWAY_TOKEN = auth.secret;
+    process.stdout.write(`  auth: token, generated for this run: ${auth.secret}\n`);
+  }
+  const { runWorkers } = await import('./gatewayWorkers.js');
+  return runWorkers(loaded, env);
+}
+
+function startupLines(running: RunningGateway, loaded: LoadedConfig, verbose: boolean): string[] {
   const { ctx } = running;
   const configPath = loaded.path;
   const chat = ctx.config.gateway.http.endpoints.chatCompletions.enabled;
@@ -121,7 +165,9 @@ function printStartup(running: RunningGateway, loaded: LoadedConfig, verbose: bo
     lines.push(`  auth: ${ctx.auth.mode}`);
   }
   lines.push(`  browser pages: ${browserAccessSummary(ctx.config.gateway)}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const storage = ctx.config.storage.driver === 'postgres' ? 'PostgreSQL (shared with other replicas)' : 'SQLite';
+  lines.push(`  storage: ${storage}`);
+  return lines;
 }
 
 function browserAccessSummary(gateway: RunningGateway['ctx']['config']['gateway']): string {

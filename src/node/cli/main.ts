@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { VERSION } from '../../version.js';
 import { loadConfig } from '../config/load.js';
-import { openSqliteSessionStore } from '../sessions/sqliteStore.js';
+import { stderrLogger } from '../stderrLogger.js';
+import { openSessionStoreOnly } from '../storage.js';
 import { registerAgentCommand } from './agentCommand.js';
 import { registerConfigCommand } from './configCommand.js';
 import { registerDashboardCommand } from './dashboardCommand.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerSessionsCommand(program, async ({ config }) => {
     const loaded = await loadConfig({ configPath: config, env: process.env });
-    return openSqliteSessionStore(loaded.stateDir);
+    return openSessionStoreOnly(loaded.config, loaded.stateDir, process.env, stderrLogger(false));
   });
   addVersionEverywhere(program);
   return program;

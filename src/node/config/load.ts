@@ -126,6 +126,11 @@ export function readConfigText(
     throw new ConfigError(file, ['(root): expected an object']);
   }
 
+  if (/["']?\$include["']?\s*:/.test(text)) {
+    throw new ConfigError(file, [
+      `$include (line ${lineOf(['$include'], text) ?? '?'}): includes are not read by this gateway; put the included settings in this file`,
+    ]);
+  }
   const sorted = sortKeys(raw, configSchema, openclawKeyTree());
   const typos = sorted.unknown.map(({ path, suggestion }) => ({
     line: lineOf(path, text),
@@ -140,12 +145,20 @@ export function readConfigText(
   const substituted = substituteEnv(sorted.served, effective);
   const parsed = configSchema.safeParse(substituted.value);
   if (typos.length > 0 || !parsed.success) {
-    const unset = new Map(substituted.unresolved.map(({ path, name }) => [path.map(String).join('.'), name]));
+    const hints = new Map<string, string>();
+    for (const { path, name } of substituted.unresolved)
+      hints.set(path.map(String).join('.'), `\${${name}} is not set`);
+    for (const { path, source } of substituted.unsupportedRefs) {
+      hints.set(
+        path.map(String).join('.'),
+        `secret references with source "${source}" are not read here; use "\${VAR}"`,
+      );
+    }
     const invalid = parsed.success
       ? []
       : describeIssues(parsed.error.issues, text).map((problem) => {
-          const name = unset.get(problem.split(/[ :]/, 1)[0]!);
-          return name === undefined ? problem : `${problem} (\${${name}} is not set)`;
+          const hint = hints.get(problem.split(/[ :]/, 1)[0]!);
+          return hint === undefined ? problem : `${problem} (${hint})`;
         });
     // One list in file order, typos and wrong values together.
     const all = [

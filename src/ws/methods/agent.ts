@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { RunFailure } from '../../agent/events.js';
+import { RunFailure, type RunResult } from '../../agent/events.js';
 import type { RunHandle, RunInput } from '../../agent/runtime.js';
+import type { SharedRun } from '../../agent/sharedRuns.js';
 import type { GatewayContext } from '../../context.js';
+import { StoreUnavailableError } from '../../sessions/store.js';
 import { agentFinal, runErrorShape, type AgentFinal } from '../agentReply.js';
 import { resolveAgentTarget } from '../agentTarget.js';
 import { GatewayError } from '../errorCodes.js';
 import type { AgentRunEntry } from '../gatewayHub.js';
-import { outcomeOf } from '../runTracker.js';
+import { outcomeOf, type RunOutcome, type RunTracker } from '../runTracker.js';
 import { defineMethod } from './method.js';
 
 /** OpenClaw's AgentParamsSchema: unknown keys are refused; delivery/channel fields are accepted and unused here. */
@@ -51,11 +53,35 @@ export function refuseWhileShuttingDown(ctx: GatewayContext): void {
   }
 }
 
+/**
+ * Takes the idempotency key across replicas (when they share PostgreSQL): resolves with the run
+ * another replica already holds under it, or undefined when this one may start it.
+ */
+export async function claimShared(
+  ctx: GatewayContext,
+  run: { runId: string; sessionKey: string; agentId: string },
+): Promise<SharedRun | undefined> {
+  if (ctx.sharedRuns === undefined) return undefined;
+  try {
+    return await ctx.sharedRuns.claim(run);
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) throw err;
+    throw new GatewayError({
+      code: 'UNAVAILABLE',
+      message: err.message,
+      details: { code: 'STORAGE_UNAVAILABLE' },
+      retryable: true,
+      retryAfterMs: 2000,
+    });
+  }
+}
+
 /** Starts a run or turns the runtime's refusal into a wire error. */
 export function startRun(ctx: GatewayContext, input: RunInput): RunHandle {
   try {
     return ctx.runtime.start(input);
   } catch (err) {
+    if (input.runId !== undefined) ctx.sharedRuns?.unclaim(input.runId);
     if (err instanceof RunFailure) throw new GatewayError(runErrorShape(err.error));
     throw err;
   }
@@ -98,6 +124,11 @@ export const agentMethod = defineMethod({
     }
     refuseWhileShuttingDown(ctx);
     const target = resolveAgentTarget(ctx.agents, params);
+    const elsewhere = await claimShared(ctx, { runId: params.idempotencyKey, ...target });
+    if (elsewhere) {
+      call.accept(accepted({ ...elsewhere, acceptedAt: elsewhere.startedAt }));
+      return finalOrThrow(agentFinal(await endOf(ctx, elsewhere)));
+    }
     const handle = startRun(ctx, {
       agentId: target.agentId,
       sessionKey: target.sessionKey,
@@ -136,7 +167,15 @@ export const agentMethod = defineMethod({
   },
 });
 
-function accepted(entry: AgentRunEntry): unknown {
+/** The result of a run held by another replica, however long it takes. */
+async function endOf(ctx: GatewayContext, run: SharedRun): Promise<RunResult> {
+  for (;;) {
+    if (run.result !== undefined) return run.result;
+    run = (await ctx.sharedRuns!.waitForEnd(run.runId, 3600_000)) ?? run;
+  }
+}
+
+function accepted(entry: Pick<AgentRunEntry, 'runId' | 'sessionKey' | 'agentId' | 'acceptedAt'>): unknown {
   return {
     runId: entry.runId,
     sessionKey: entry.sessionKey,
@@ -156,9 +195,32 @@ export const agentWaitMethod = defineMethod({
     timeoutMs: z.number().int().min(0).max(3600_000).optional(),
   }),
   async handle(params, { ctx, hub }) {
-    const outcome = await hub.tracker.wait(params.runId, params.timeoutMs ?? DEFAULT_WAIT_MS);
+    const timeoutMs = params.timeoutMs ?? DEFAULT_WAIT_MS;
+    const outcome = await waitAnywhere(ctx, hub.tracker, params.runId, timeoutMs);
     if (outcome) return { runId: params.runId, ...outcome };
     const active = [...ctx.runtime.activeRuns()].find((r) => r.runId === params.runId);
     return { runId: params.runId, status: 'timeout', ...(active ? { startedAt: active.startedAt } : {}) };
   },
 });
+
+/** The run's end as seen here, or on any replica when they share PostgreSQL; whichever comes first. */
+async function waitAnywhere(
+  ctx: GatewayContext,
+  tracker: RunTracker,
+  runId: string,
+  timeoutMs: number,
+): Promise<RunOutcome | undefined> {
+  const local = tracker.wait(runId, timeoutMs);
+  const shared = ctx.sharedRuns;
+  if (shared === undefined || tracker.outcome(runId) !== undefined) return local;
+  const stop = new AbortController();
+  const elsewhere = shared.waitForEnd(runId, timeoutMs, stop.signal).then(
+    (run) => (run?.result !== undefined ? outcomeOf(run.result) : local),
+    () => local,
+  );
+  try {
+    return await Promise.race([local.then((o) => o ?? elsewhere), elsewhere]);
+  } finally {
+    stop.abort();
+  }
+}

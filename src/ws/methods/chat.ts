@@ -4,7 +4,7 @@ import { resolveAgentTarget } from '../agentTarget.js';
 import { invalidRequest } from '../errorCodes.js';
 import type { ChatRunEntry } from '../gatewayHub.js';
 import { outcomeOf } from '../runTracker.js';
-import { drain, refuseWhileShuttingDown, runDeadline, startRun } from './agent.js';
+import { claimShared, drain, refuseWhileShuttingDown, runDeadline, startRun } from './agent.js';
 import { defineMethod } from './method.js';
 
 const attachmentSchema = z.object({
@@ -56,16 +56,19 @@ export const chatSendMethod = defineMethod({
   name: 'chat.send',
   scope: 'write',
   params: chatSendParamsSchema,
-  handle(params, { ctx, hub }): ChatSendResult {
+  async handle(params, { ctx, hub }): Promise<ChatSendResult> {
     const existing = hub.chatRuns.get(params.idempotencyKey);
     if (existing) return { runId: existing.runId, status: existing.done ? 'ok' : 'in_flight' };
     refuseWhileShuttingDown(ctx);
     const target = resolveAgentTarget(ctx.agents, { sessionKey: params.sessionKey });
+    const content = userContent(params.message, params.attachments);
+    const elsewhere = await claimShared(ctx, { runId: params.idempotencyKey, ...target });
+    if (elsewhere) return { runId: elsewhere.runId, status: elsewhere.result ? 'ok' : 'in_flight' };
     const handle = startRun(ctx, {
       agentId: target.agentId,
       sessionKey: target.sessionKey,
       stateless: false,
-      messages: [{ role: 'user', content: userContent(params.message, params.attachments) }],
+      messages: [{ role: 'user', content }],
       runId: params.idempotencyKey,
     });
     drain(handle);
@@ -165,17 +168,27 @@ export const chatHistoryMethod = defineMethod({
   },
 });
 
-/** Works for any run on the key, whichever transport started it (HTTP runs included). */
+/**
+ * Works for any run on the key, whichever transport started it (HTTP runs included), and
+ * on whichever replica runs it when they share PostgreSQL.
+ */
 export const chatAbortMethod = defineMethod({
   name: 'chat.abort',
   scope: 'write',
   params: z.object({ sessionKey: z.string().min(1), runId: z.string().min(1).optional() }),
-  handle(params, { ctx }): ChatAbortResult {
+  async handle(params, { ctx }): Promise<ChatAbortResult> {
     const runIds: string[] = [];
     for (const run of [...ctx.runtime.activeRuns()]) {
       if (run.sessionKey !== params.sessionKey) continue;
       if (params.runId !== undefined && run.runId !== params.runId) continue;
       if (ctx.runtime.abortRun(run.runId, 'chat.abort')) runIds.push(run.runId);
+    }
+    if (ctx.sharedRuns !== undefined) {
+      try {
+        runIds.push(...(await ctx.sharedRuns.abortElsewhere(params.sessionKey, params.runId, 'chat.abort')));
+      } catch (err) {
+        ctx.log.log('warn', 'chat.abort could not reach the other replicas', { error: String(err) });
+      }
     }
     return { ok: true, aborted: runIds.length > 0, runIds };
   },

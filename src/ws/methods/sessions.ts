@@ -2,11 +2,13 @@ import { z } from 'zod';
 import type { GatewayContext } from '../../context.js';
 import { defineMethod } from './method.js';
 
-function abortRunsOn(ctx: GatewayContext, key: string, reason: string): string[] {
+/** Aborts the key's runs here and, when replicas share PostgreSQL, on every other replica. */
+async function abortRunsOn(ctx: GatewayContext, key: string, reason: string): Promise<string[]> {
   const aborted: string[] = [];
   for (const run of [...ctx.runtime.activeRuns()]) {
     if (run.sessionKey === key && ctx.runtime.abortRun(run.runId, reason)) aborted.push(run.runId);
   }
+  if (ctx.sharedRuns !== undefined) aborted.push(...(await ctx.sharedRuns.abortElsewhere(key, undefined, reason)));
   return aborted;
 }
 
@@ -103,7 +105,7 @@ export const sessionsResetMethod = defineMethod({
   scope: 'write',
   params: z.object({ key: z.string().min(1), reason: z.string().optional() }),
   async handle(params, { ctx }): Promise<SessionsResetResult> {
-    const abortedRuns = abortRunsOn(ctx, params.key, 'sessions.reset');
+    const abortedRuns = await abortRunsOn(ctx, params.key, 'sessions.reset');
     const reset = await ctx.store.reset(params.key);
     const stored = reset ? await ctx.store.load(params.key) : null;
     return {
@@ -121,7 +123,7 @@ export const sessionsDeleteMethod = defineMethod({
   scope: 'write',
   params: z.object({ key: z.string().min(1), deleteTranscript: z.boolean().optional() }),
   async handle(params, { ctx }): Promise<SessionsDeleteResult> {
-    const abortedRuns = abortRunsOn(ctx, params.key, 'sessions.delete');
+    const abortedRuns = await abortRunsOn(ctx, params.key, 'sessions.delete');
     const deleted = await ctx.store.delete(params.key);
     return { ok: true, key: params.key, deleted, abortedRuns };
   },
