@@ -282,11 +282,14 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     const stats = page.locator('dl.stats');
     await stats.waitFor({ timeout: UI_TIMEOUT });
     expect(await stats.textContent()).toContain(gw.ctx.version);
-    expect(await stats.textContent()).toMatch(/Connected clients\s*1/);
+    expect(await stats.textContent()).toMatch(/Clients\s*1/);
     // Samples are taken every 5 s; ask for a fresh one now that no run is going.
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect.poll(() => stats.textContent(), { timeout: UI_TIMEOUT }).toMatch(/Active runs\s*0/);
     expect(await page.getByRole('img', { name: /active runs now 0/ }).count()).toBe(1);
+    // The gateway's status reports its request rate, so the chart has both series.
+    expect(await stats.textContent()).toMatch(/Requests \/ min\s*\d+/);
+    expect(await page.locator('.chart polyline').count()).toBe(2);
     await page.screenshot({ path: join(docs, 'control-ui-status.png') });
   });
 
