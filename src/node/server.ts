@@ -21,7 +21,13 @@ import { createDirectSse } from './directSse.js';
 import { clientGoneSignal } from './clientGoneSignal.js';
 import { controlUiFiles } from './controlUiFiles.js';
 import { readIncomingBody } from './incomingBody.js';
-import { answerClientErrors, DEFAULT_DEADLINES, deadlineOptions, type RequestDeadlines } from './clientErrors.js';
+import {
+  answerClientErrors,
+  DEFAULT_DEADLINES,
+  deadlineOptions,
+  stampUpgradeRefusals,
+  type RequestDeadlines,
+} from './clientErrors.js';
 import { setFrameCap } from './wsFrameCap.js';
 import { localAddresses } from './localAddresses.js';
 
@@ -182,7 +188,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgradeListener ??= loadWebSocket();
     upgradeListener.then(
-      (listener) => listener(request, socket, head),
+      (listener) => listener(request, stampUpgradeRefusals(socket), head),
       (err: unknown) => {
         log.log('error', 'could not load the WebSocket stack', { error: String(err) });
         socket.destroy();
