@@ -76,3 +76,10 @@ export type RunEvent = EventBase &
   );
 
 export type RunEventType = RunEvent['type'];
+
+/** A run event before the run stamps it with its id, sequence number, time and session key. */
+export type RunEventBody = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'runId' | 'seq' | 'ts' | 'sessionKey'>
+    : never
+  : never;

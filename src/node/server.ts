@@ -2,11 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { createNodeWebSocket } from '@hono/node-ws';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { attemptLimiter } from '../auth/attemptLimiter.js';
@@ -17,10 +16,6 @@ import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
-import { createDirectSse } from './directSse.js';
-import { clientGoneSignal } from './clientGoneSignal.js';
-import { controlUiFiles } from './controlUiFiles.js';
-import { readIncomingBody } from './incomingBody.js';
 import {
   answerClientErrors,
   DEFAULT_DEADLINES,
@@ -28,8 +23,8 @@ import {
   stampUpgradeRefusals,
   type RequestDeadlines,
 } from './clientErrors.js';
+import { createNodeEdge } from './nodeEdge.js';
 import { setFrameCap } from './wsFrameCap.js';
-import { localAddresses } from './localAddresses.js';
 
 export interface StartOptions {
   config: GatewayConfig;
@@ -103,12 +98,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     );
   }
 
-  const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
+  const { edge, sendDirect } = createNodeEdge(config);
   // The WebSocket stack (ws, @hono/node-ws, the protocol modules) loads with the first upgrade request.
   let ws: { nodeWs: ReturnType<typeof createNodeWebSocket>; createSocket: typeof createGatewaySocket } | undefined;
   const websocket: MiddlewareHandler = async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
-    const ip = clientIp(c);
+    const ip = edge.clientIp(c);
     const origin = c.req.header('origin');
     const verdict = attemptLimiter(ctx, ip, origin).check();
     if (verdict.locked) return errorResponse(authLockedError(verdict.retryAfterMs));
@@ -126,31 +121,20 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       { onError: (err) => log.log('debug', 'ws: socket error', { error: String(err) }) },
     )(c, next);
   };
-  const directSse = createDirectSse();
   // prom-client loads with the first scrape, not at start-up; its process collectors start then.
   let exporter: Promise<MetricsExporter> | undefined;
   const metrics: MetricsExporter = async () => {
     exporter ??= import('./prometheusExporter.js').then((m) => m.createPrometheusExporter(ctx));
     return (await exporter)();
   };
-  const app = createApp(ctx, {
-    clientIp,
-    websocket,
-    sse: directSse.streamer,
-    requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
-    readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
-    controlUiFiles: controlUiFiles(config.gateway.controlUi),
-    localAddresses: localAddresses(),
-    metrics,
-  });
-  // An HTTP/1 server: the bindings are always node:http's.
+  const app = createApp(ctx, { ...edge, websocket, metrics });
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {
     const res = await app.fetch(req.method === 'HEAD' ? asGet(req) : req, env);
     const { incoming, outgoing } = env as HttpBindings;
     // Answered before its body was read whole (413, 401...): node:http would go on reading and
     // discarding it to keep the connection, for as long as the client cares to send.
     if (!incoming.complete && !outgoing.headersSent) outgoing.setHeader('connection', 'close');
-    return directSse.send(res, outgoing) ? RESPONSE_ALREADY_SENT : res;
+    return sendDirect(res, outgoing) ? RESPONSE_ALREADY_SENT : res;
   };
   type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   const loadWebSocket = async (): Promise<UpgradeListener> => {

@@ -85,7 +85,10 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
       ...gateway,
       http: {
         ...(gateway.http as object),
-        endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
+        endpoints: {
+          ...(gateway.http as any)?.endpoints,
+          chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) },
+        },
       },
     },
   };

@@ -9,7 +9,7 @@ import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { sseKeepalive } from '../sseKeepalive.js';
-import { honoSseStreamer, type SseSink } from '../sseStream.js';
+import type { SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
@@ -26,13 +26,8 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
  * @see docs/chat-completions-contract.md (what the endpoint promises; "contract point N" refers to its list)
  */
-export function chatCompletionsRoutes(
-  ctx: GatewayContext,
-  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
-): Hono<AppEnv> {
+export function chatCompletionsRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
-  const streamEvents = edge.sse ?? honoSseStreamer;
-  const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
   const isTaskPrompt = taskPromptMatcher(settings.openWebUi.taskPatterns);
   const sessionPerChat = settings.openWebUi.sessionPerChat;
 
@@ -77,7 +72,7 @@ export function chatCompletionsRoutes(
           ctx.idempotency,
           async () => [target.stateless ? '' : target.sessionKey, agentId, await c.req.text()],
           stream,
-          streamEvents,
+          edge.sse,
         );
         if ('respond' in gate) return gate.respond;
         const { recorder } = gate;
@@ -98,7 +93,7 @@ export function chatCompletionsRoutes(
           toolChoice: plain ? undefined : toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
           // A keyed request outlives its connection: the client's retry picks the answer up.
-          signal: recorder === undefined ? requestSignal(c) : undefined,
+          signal: recorder === undefined ? edge.requestSignal(c) : undefined,
         };
         let handle: RunHandle;
         try {
@@ -140,7 +135,7 @@ export function chatCompletionsRoutes(
           recorder?.frame(payload);
           return sink.data(payload);
         };
-        return streamEvents(c, async (stream) => {
+        return edge.sse(c, async (stream) => {
           if (recorder === undefined) stream.onAbort(() => handle.abort('client disconnected'));
           await send(stream, adapter.start());
           const keepalive = sseKeepalive(stream, settings.keepaliveMs);

@@ -8,7 +8,6 @@ import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { sseKeepalive } from '../sseKeepalive.js';
-import { honoSseStreamer } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, type AgentTarget } from '../openai/agentTarget.js';
 import { errorResponse, openAiException } from '../openai/errors.js';
 import { rejectInvalidBody } from '../openai/invalidBody.js';
@@ -25,13 +24,8 @@ import { ResponseStore } from './responseStore.js';
  * per request, the same run as chat completions, adapted to OpenAI's Responses wire.
  * @see https://platform.openai.com/docs/api-reference/responses
  */
-export function responsesRoutes(
-  ctx: GatewayContext,
-  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
-): Hono<AppEnv> {
+export function responsesRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.responses;
-  const streamEvents = edge.sse ?? honoSseStreamer;
-  const requestSignal = edge.requestSignal ?? ((c: Context) => c.req.raw.signal);
   const store = new ResponseStore({
     maxCount: settings.storedResponses.maxCount,
     maxBytes: settings.storedResponses.maxBytes,
@@ -88,6 +82,7 @@ export function responsesRoutes(
         const tools = toClientTools(body.tools, body.tool_choice);
         const converted = toRunInput(body, {
           images: settings.images,
+          files: settings.files,
           tools,
           storedItem: (id) => store.item(id),
         });
@@ -105,7 +100,7 @@ export function responsesRoutes(
             topP: body.top_p ?? undefined,
             maxTokens: body.max_output_tokens ?? undefined,
           },
-          signal: requestSignal(c),
+          signal: edge.requestSignal(c),
         };
         let handle: RunHandle;
         try {
@@ -138,7 +133,7 @@ export function responsesRoutes(
         }
 
         c.header('x-accel-buffering', 'no');
-        return streamEvents(c, async (stream) => {
+        return edge.sse(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
           let sequence = 0;
           const send = (events: WireEvent[]): Promise<void> => {
