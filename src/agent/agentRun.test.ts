@@ -49,7 +49,10 @@ function harness(script: (signal: AbortSignal) => AsyncIterable<ModelEvent>) {
 
 function permit(): { admitted: Promise<Permit>; released: () => boolean } {
   let released = false;
-  return { admitted: Promise.resolve({ release: () => void (released = true) }), released: () => released };
+  const release = (): void => {
+    released = true;
+  };
+  return { admitted: Promise.resolve({ release }), released: () => released };
 }
 
 async function* answer(): AsyncIterable<ModelEvent> {
