@@ -49,6 +49,13 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * unit;
 }
 
+/**
+ * Each worker's pause between requests. Long enough that the load stays under what a busy shared
+ * box serves, so the request rate (and the memory in flight with it) depends little on how busy
+ * the machine is: RSS at minute 2 and at the end are then taken under the same load.
+ */
+const PAUSE_MS = 100;
+
 /** Past undici's 4 s keep-alive, so idle pooled connections (ours and the gateway's) have closed. */
 const SETTLE_MS = 6000;
 
@@ -188,13 +195,13 @@ export async function runSoak(
       }
     };
     // Streaming, read to [DONE].
-    loop(4, 20, async () => {
+    loop(4, PAUSE_MS, async () => {
       const res = await post({ model: 'openclaw/slow', stream: true, messages: [{ role: 'user', content: 'stream' }] });
       const text = await res.text();
       note('stream', res.status === 200 && text.endsWith('data: [DONE]\n\n'), `${res.status} ${text.slice(-100)}`);
     });
     // Keyed sessions, the newest message only, 50 keys in rotation: transcripts grow as in real use.
-    loop(3, 20, async (w, n) => {
+    loop(3, PAUSE_MS, async (w, n) => {
       const res = await post({
         model: 'openclaw',
         user: `soak-${(w * 7919 + n) % 50}`,
@@ -204,13 +211,13 @@ export async function runSoak(
       note('keyed', res.status === 200, `${res.status} ${text.slice(0, 200)}`);
     });
     // Server-side tool loop: the model calls current_time, the gateway runs it and asks again.
-    loop(2, 20, async () => {
+    loop(2, PAUSE_MS, async () => {
       const res = await post({ model: 'openclaw/tool', messages: [{ role: 'user', content: 'what time is it' }] });
       const text = await res.text();
       note('tool', res.status === 200, `${res.status} ${text.slice(0, 200)}`);
     });
     // Errors: malformed, unknown model, wrong token, a provider that refuses connections.
-    loop(1, 50, async (_w, n) => {
+    loop(1, PAUSE_MS, async (_w, n) => {
       const cases: Array<[string, () => ReturnType<typeof post>, number]> = [
         ['err-400', () => post('{"messages": ['), 400],
         ['err-404', () => post({ model: 'openclaw/nobody', messages: [{ role: 'user', content: 'x' }] }), 404],
@@ -231,7 +238,7 @@ export async function runSoak(
       note(kind, res.status === status && JSON.parse(text).error !== undefined, `${res.status} ${text.slice(0, 200)}`);
     });
     // Clients that hang up mid-stream.
-    loop(2, 20, async () => {
+    loop(2, PAUSE_MS, async () => {
       const controller = new AbortController();
       const res = await post(
         { model: 'openclaw/slow', stream: true, messages: [{ role: 'user', content: 'bye' }] },
@@ -246,7 +253,7 @@ export async function runSoak(
       }
     });
     // WS clients: connect, ask, leave.
-    loop(2, 100, async () => {
+    loop(2, 2 * PAUSE_MS, async () => {
       const client = await wsClient(gateway.origin);
       const health = await client.call('health');
       const sessions = await client.call('sessions.list', {});

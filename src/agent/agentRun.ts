@@ -117,20 +117,33 @@ export class AgentRun implements TurnHost {
   async execute(admitted: Promise<Permit>, leave: () => void): Promise<void> {
     let permit: Permit | undefined;
     let outcome: Outcome;
+    let unlinkLost: (() => void) | undefined;
     try {
       permit = await admitted;
+      unlinkLost = this.#stopIfLockLost(permit.lost);
       this.throwIfAborted();
       outcome = { ok: true, stopReason: await runTurn(this, this.deps) };
     } catch (err) {
       outcome = { ok: false, error: this.#errorFrom(err) };
     } finally {
       this.#committed = true;
+      unlinkLost?.();
       permit?.release();
       clearTimeout(this.#timer);
       this.#unlinkSignal?.();
       leave();
     }
     this.#finish(outcome);
+  }
+
+  /** A shared session lock lost mid-run (its PostgreSQL connection died) stops the run before it writes. */
+  #stopIfLockLost(lost: AbortSignal | undefined): (() => void) | undefined {
+    if (lost === undefined) return undefined;
+    const onLost = (): void =>
+      void this.abort(storeUnavailable('the session lock was lost with its PostgreSQL connection'));
+    if (lost.aborted) onLost();
+    lost.addEventListener('abort', onLost, { once: true });
+    return () => lost.removeEventListener('abort', onLost);
   }
 
   #errorFrom(err: unknown): RunError {

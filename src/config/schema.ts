@@ -61,19 +61,27 @@ export const chatCompletionsSchema = z
   })
   .prefault({});
 
-/** OpenClaw's `files.*` keys, accepted so its configs load; `input_file` parts are not read yet. */
+/**
+ * `input_file` parts (OpenClaw's keys): inline text files are read into the system prompt.
+ * URL fetching and PDF extraction are not served; their keys are accepted so OpenClaw configs load.
+ */
 const filesSchema = z
   .strictObject({
-    allowUrl: z.boolean(),
-    urlAllowlist: z.array(z.string()),
-    allowedMimes: z.array(z.string()),
-    maxBytes: positiveInt,
-    maxChars: positiveInt,
-    maxRedirects: nonNegativeInt,
-    timeoutMs: positiveInt,
-    pdf: z.strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt }).partial(),
+    allowUrl: z.boolean().default(false),
+    urlAllowlist: z.array(z.string()).optional(),
+    allowedMimes: z
+      .array(z.string())
+      .default(['text/plain', 'text/markdown', 'text/html', 'text/csv', 'application/json']),
+    maxBytes: positiveInt.default(5 * 1024 * 1024),
+    maxChars: positiveInt.default(60_000),
+    maxRedirects: nonNegativeInt.optional(),
+    timeoutMs: positiveInt.optional(),
+    pdf: z
+      .strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt })
+      .partial()
+      .optional(),
   })
-  .partial();
+  .prefault({});
 
 /** `POST /v1/responses` (OpenResponses): same limits as chat completions, plus the stored-response bounds. */
 export const responsesSchema = z
@@ -83,7 +91,7 @@ export const responsesSchema = z
     maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
     maxUrlParts: nonNegativeInt.default(8),
     images: imagesSchema,
-    files: filesSchema.optional(),
+    files: filesSchema,
     /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}`: oldest dropped past the count. */
     storedResponses: z
       .strictObject({

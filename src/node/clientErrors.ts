@@ -1,5 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { SECURITY_HEADERS } from '../http/securityHeaders.js';
 import { shapeError, type OpenAiError } from '../http/openai/errors.js';
 
@@ -75,4 +76,25 @@ function rawResponse(e: OpenAiError): string {
     'connection: close',
   ];
   return `${lines.join('\r\n')}\r\n\r\n${text}`;
+}
+
+/**
+ * An upgrade refused by @hono/node-ws (no route, host or origin refused) or by `ws` (bad handshake)
+ * is written straight to the socket as a bare status line; give it the request id and security
+ * headers every other response carries.
+ */
+export function stampUpgradeRefusals(socket: Duplex): Duplex {
+  const end = socket.end.bind(socket) as (...args: unknown[]) => Duplex;
+  socket.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === 'string' && chunk.startsWith('HTTP/1.1 ') && !/\r\nx-request-id:/i.test(chunk)) {
+      const at = chunk.indexOf('\r\n');
+      const lines = [
+        `x-request-id: ${crypto.randomUUID()}`,
+        ...Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}`),
+      ];
+      return end(`${chunk.slice(0, at)}\r\n${lines.join('\r\n')}${chunk.slice(at)}`, ...rest);
+    }
+    return end(chunk, ...rest);
+  }) as Duplex['end'];
+  return socket;
 }

@@ -16,7 +16,13 @@ import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
-import { answerClientErrors, DEFAULT_DEADLINES, deadlineOptions, type RequestDeadlines } from './clientErrors.js';
+import {
+  answerClientErrors,
+  DEFAULT_DEADLINES,
+  deadlineOptions,
+  stampUpgradeRefusals,
+  type RequestDeadlines,
+} from './clientErrors.js';
 import { createNodeEdge } from './nodeEdge.js';
 import { setFrameCap } from './wsFrameCap.js';
 
@@ -166,7 +172,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgradeListener ??= loadWebSocket();
     upgradeListener.then(
-      (listener) => listener(request, socket, head),
+      (listener) => listener(request, stampUpgradeRefusals(socket), head),
       (err: unknown) => {
         log.log('error', 'could not load the WebSocket stack', { error: String(err) });
         socket.destroy();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { rawRequest } from '../helpers/rawHttp.js';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
@@ -73,6 +74,23 @@ describe('every response', () => {
       }
     }
     expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 401, 404, 405, 413]));
+  });
+
+  it('including WebSocket upgrades that are refused', async () => {
+    gw = await startTestGateway(chatConfig());
+    const upgrade = (path: string, extra = '') =>
+      `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
+      `sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+    for (const raw of [
+      upgrade('/nope', 'sec-websocket-version: 13\r\n'),
+      upgrade('/', 'sec-websocket-version: 99\r\n'),
+    ]) {
+      const res = await rawRequest(gw.url, raw);
+      expect(res.status, raw).toBeGreaterThanOrEqual(400);
+      expect(res.headers['x-request-id'], raw).toMatch(/^[\w-]{8,}$/);
+      expect(res.headers['x-content-type-options'], raw).toBe('nosniff');
+      expect(res.headers['referrer-policy'], raw).toBe('no-referrer');
+    }
   });
 
   it('echoes a sane inbound x-request-id and replaces an insane one', async () => {

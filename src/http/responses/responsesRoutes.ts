@@ -83,6 +83,7 @@ export function responsesRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEn
         const tools = toClientTools(body.tools, body.tool_choice);
         const converted = toRunInput(body, {
           images: settings.images,
+          files: settings.files,
           tools,
           storedItem: (id) => store.item(id),
         });
