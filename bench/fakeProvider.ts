@@ -169,8 +169,51 @@ function stream(
   else start();
 }
 
+/**
+ * The soak's tool turn: a request offering the gateway's `current_time` tool, whose last message is
+ * not yet a tool result, gets one streamed call to it; the gateway runs the tool and asks again.
+ */
+function wantsToolCall(body: { model?: unknown; tools?: unknown; messages?: unknown }): boolean {
+  if (typeof body.model !== 'string' || !body.model.endsWith('tool') || !Array.isArray(body.tools)) return false;
+  const offered = body.tools.some((t: { function?: { name?: unknown } }) => t?.function?.name === 'current_time');
+  const last = Array.isArray(body.messages) ? body.messages[body.messages.length - 1] : undefined;
+  return offered && (last as { role?: unknown } | undefined)?.role !== 'tool';
+}
+
+const toolCallStream = Buffer.from(
+  `${[
+    { delta: { role: 'assistant', content: null } },
+    {
+      delta: {
+        tool_calls: [
+          { index: 0, id: 'call_soak', type: 'function', function: { name: 'current_time', arguments: '' } },
+        ],
+      },
+    },
+    { delta: { tool_calls: [{ index: 0, function: { arguments: '{}' } }] } },
+    { delta: {}, finish_reason: 'tool_calls' },
+  ]
+    .map(
+      ({ delta, finish_reason }: { delta: unknown; finish_reason?: string }) =>
+        `data: ${JSON.stringify({
+          id: 'chatcmpl-tool',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: 'tool',
+          choices: [{ index: 0, delta, logprobs: null, finish_reason: finish_reason ?? null }],
+        })}\n\n`,
+    )
+    .join('')}data: [DONE]\n\n`,
+);
+
 function answer(res: http.ServerResponse, raw: string): void {
-  let body: { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown } };
+  let body: {
+    model?: unknown;
+    stream?: unknown;
+    stream_options?: { include_usage?: unknown };
+    tools?: unknown;
+    messages?: unknown;
+  };
   try {
     body = JSON.parse(raw);
   } catch {
@@ -179,6 +222,11 @@ function answer(res: http.ServerResponse, raw: string): void {
     return;
   }
   served++;
+  if (wantsToolCall(body)) {
+    res.writeHead(200, streamHeaders);
+    res.end(toolCallStream);
+    return;
+  }
   const { name, profile, reply } = pick(body.model);
   if (body.stream === true) {
     stream(res, profile, reply, body.stream_options?.include_usage === true, name === 'hold');

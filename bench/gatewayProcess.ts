@@ -25,6 +25,8 @@ export interface GatewayOptions {
   fakeOrigin: string;
   /** Directory for `--cpu-prof` output; no profiling when undefined. */
   cpuProfDir?: string;
+  /** The whole config; {@link gatewayConfig} of `fakeOrigin` when unset. */
+  config?: object;
 }
 
 export function gatewayConfig(fakeOrigin: string): object {
@@ -57,7 +59,7 @@ export function gatewayConfig(fakeOrigin: string): object {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'openclaw-bench-'));
   const configFile = path.join(stateDir, 'bench.json5');
-  writeFileSync(configFile, JSON.stringify(gatewayConfig(options.fakeOrigin), null, 2));
+  writeFileSync(configFile, JSON.stringify(options.config ?? gatewayConfig(options.fakeOrigin), null, 2));
   const nodeFlags = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
   const spawnedAt = performance.now();
   let server: ServerProcess;

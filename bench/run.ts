@@ -4,7 +4,7 @@
  *
  * Flags: --quick (smoke run), --rounds N, --duration MS, --warmup MS, --levels 1,8,64,256,
  * --streams N, --tokens N, --skip-gateway, --cpu-prof (profile the load-matrix gateway into
- * .bench/prof/), --out DIR (default .bench).
+ * .bench/prof/), --out DIR (default .bench), --soak DURATION (e.g. 10m: the soak mode alone, see soak.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,7 @@ import { renderReport } from './reportTable.js';
 import { readRss } from './rss.js';
 import { compileServers } from './compiledServers.js';
 import { spawnServer, type ServerProcess } from './serverProcess.js';
+import { parseDuration, renderSoak, runSoak } from './soak.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     'skip-gateway': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: '.bench' },
+    soak: { type: 'string' },
   },
 });
 
@@ -311,8 +313,17 @@ async function main(): Promise<void> {
   );
 }
 
+async function soak(duration: string): Promise<void> {
+  const report = await runSoak(
+    { durationMs: parseDuration(duration), outDir: path.resolve(flags.out!), benchDir, repoRoot },
+    progress,
+  );
+  process.stdout.write(`\n${renderSoak(report)}\nfigures: ${path.join(flags.out!, 'soak.json')}\n`);
+}
+
 try {
-  await main();
+  if (flags.soak !== undefined) await soak(flags.soak);
+  else await main();
 } finally {
   await stopAll();
 }

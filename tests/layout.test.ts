@@ -3,6 +3,8 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/paths.js';
 
+const OWED_SPLITS = ['src/ui/app.ts'];
+
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -18,5 +20,16 @@ describe('layout', () => {
       /from\s+['"](node:|fs|path|http|net|os|child_process|better-sqlite3|ws)['"/]/.test(readFileSync(f, 'utf8')),
     );
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
+  it('keeps every file in src/ at 300 lines or fewer: a longer one is split along a seam that names a concept', () => {
+    const lineCount = (text: string) => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+    const long = files(join(ROOT, 'src'))
+      .map((f) => [relative(ROOT, f), lineCount(readFileSync(f, 'utf8'))] as const)
+      .filter(([, lines]) => lines > 300)
+      .map(([file]) => file);
+    // Known and owed: the Control UI shell element landed at 405 lines; its split (connection, sessions, page
+    // shell) is left to the UI's owner. The list may only shrink.
+    expect(long.filter((f) => !OWED_SPLITS.includes(f))).toEqual([]);
   });
 });

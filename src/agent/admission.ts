@@ -16,6 +16,8 @@ export interface AdmissionLimits {
 export interface Permit {
   /** Gives both back. Idempotent. */
   release(): void;
+  /** Aborts if the shared lock is lost while held; absent without one. */
+  readonly lost?: AbortSignal;
 }
 
 /**
@@ -99,6 +101,7 @@ export class Admission {
   #permit(lock: SessionLock, remote: SharedLock | undefined): Permit {
     let held = true;
     return {
+      ...(remote !== undefined ? { lost: remote.lost } : {}),
       release: () => {
         if (!held) return;
         held = false;

@@ -16,7 +16,15 @@ export type RunError =
    * `retryable`: whether the same request sent again may succeed (the last model's failure was a 429, a 5xx or a lost
    * connection, and no output was sent). Decided here once; transports only read it.
    */
-  | { code: 'provider'; message: string; status?: number; afterFirstToken: boolean; retryable: boolean }
+  | {
+      code: 'provider';
+      message: string;
+      status?: number;
+      /** The provider's `retry-after` with its last 429. */
+      retryAfterMs?: number;
+      afterFirstToken: boolean;
+      retryable: boolean;
+    }
   | { code: 'internal'; message: string };
 
 export class RunFailure extends Error {
@@ -68,3 +76,10 @@ export type RunEvent = EventBase &
   );
 
 export type RunEventType = RunEvent['type'];
+
+/** A run event before the run stamps it with its id, sequence number, time and session key. */
+export type RunEventBody = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'runId' | 'seq' | 'ts' | 'sessionKey'>
+    : never
+  : never;

@@ -72,8 +72,10 @@ export async function openModelStream(
         if (signal.aborted) throw err;
         last = err;
         const retryable = err instanceof ProviderError && err.retryable;
-        if (retryable && attempt < maxRetries) {
-          const delayMs = backoff(policy, attempt);
+        const asked = err instanceof ProviderError ? err.retryAfterMs : undefined;
+        // A provider asking for longer than the budget allows is not retried: on to the next model.
+        if (retryable && attempt < maxRetries && (asked === undefined || asked <= policy.maxDelayMs)) {
+          const delayMs = Math.max(backoff(policy, attempt), asked ?? 0);
           log.log('debug', 'model call failed; retrying', {
             model: model.ref,
             attempt: attempt + 1,
@@ -94,6 +96,7 @@ export async function openModelStream(
     message:
       candidates.length === 0 ? 'no configured model for this agent' : `model call failed (${failures.join('; ')})`,
     status: last instanceof ProviderError ? last.status : undefined,
+    retryAfterMs: last instanceof ProviderError ? last.retryAfterMs : undefined,
     afterFirstToken: false,
     retryable: last instanceof ProviderError && last.retryable,
   });

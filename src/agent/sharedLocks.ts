@@ -1,6 +1,8 @@
 /** A session key held across every replica of the gateway; released once. */
 export interface SharedLock {
   release(): void;
+  /** Aborts if the lock is lost while held (its connection died): the run must not go on unserialised. */
+  readonly lost: AbortSignal;
 }
 
 /**

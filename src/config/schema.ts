@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { agentsSchema, type agentEntrySchema, type agentMapEntrySchema, type modelRefSchema } from './agentsSchema.js';
+import { modelsSchema, type providerModelSchema, type providerSchema } from './modelsSchema.js';
+import { nonNegativeInt, positiveInt } from './numberSchemas.js';
 
 /**
  * The one source of truth for config keys, types and defaults.
@@ -8,8 +11,6 @@ import { z } from 'zod';
  */
 
 const port = z.number().int().min(1).max(65535);
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().min(0);
 
 export const rateLimitSchema = z
   .strictObject({
@@ -60,19 +61,27 @@ export const chatCompletionsSchema = z
   })
   .prefault({});
 
-/** OpenClaw's `files.*` keys, accepted so its configs load; `input_file` parts are not read yet. */
+/**
+ * `input_file` parts (OpenClaw's keys): inline text files are read into the system prompt.
+ * URL fetching and PDF extraction are not served; their keys are accepted so OpenClaw configs load.
+ */
 const filesSchema = z
   .strictObject({
-    allowUrl: z.boolean(),
-    urlAllowlist: z.array(z.string()),
-    allowedMimes: z.array(z.string()),
-    maxBytes: positiveInt,
-    maxChars: positiveInt,
-    maxRedirects: nonNegativeInt,
-    timeoutMs: positiveInt,
-    pdf: z.strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt }).partial(),
+    allowUrl: z.boolean().default(false),
+    urlAllowlist: z.array(z.string()).optional(),
+    allowedMimes: z
+      .array(z.string())
+      .default(['text/plain', 'text/markdown', 'text/html', 'text/csv', 'application/json']),
+    maxBytes: positiveInt.default(5 * 1024 * 1024),
+    maxChars: positiveInt.default(60_000),
+    maxRedirects: nonNegativeInt.optional(),
+    timeoutMs: positiveInt.optional(),
+    pdf: z
+      .strictObject({ maxPages: positiveInt, maxPixels: positiveInt, minTextChars: nonNegativeInt })
+      .partial()
+      .optional(),
   })
-  .partial();
+  .prefault({});
 
 /** `POST /v1/responses` (OpenResponses): same limits as chat completions, plus the stored-response bounds. */
 export const responsesSchema = z
@@ -82,7 +91,7 @@ export const responsesSchema = z
     maxBodyBytes: positiveInt.default(20 * 1024 * 1024),
     maxUrlParts: nonNegativeInt.default(8),
     images: imagesSchema,
-    files: filesSchema.optional(),
+    files: filesSchema,
     /** Responses kept for `previous_response_id` and `GET /v1/responses/{id}`: oldest dropped past the count. */
     storedResponses: z
       .strictObject({
@@ -187,120 +196,6 @@ export const gatewaySchema = z
     logging: z.strictObject({ requests: z.boolean().default(false) }).prefault({}),
     /** The Control UI page and who may open the WebSocket from a browser (OpenClaw's keys). */
     controlUi: controlUiSchema,
-  })
-  .prefault({});
-
-/**
- * `"<provider>/<model>"`, an alias from `agents.defaults.models`, or a bare model id (OpenClaw's default
- * provider, anthropic); either alone or as `{primary, fallbacks}`. Resolved once when the agents are built.
- */
-const modelName = z.string().trim().min(1, 'expected "<provider>/<model>" or a model alias');
-export const modelRefSchema = z.union([
-  modelName,
-  z.strictObject({ primary: modelName, fallbacks: z.array(modelName).default([]) }),
-]);
-
-const agentFields = {
-  name: z.string().optional(),
-  model: modelRefSchema.optional(),
-  systemPrompt: z.string().optional(),
-  /** `~` is expanded by the loader. */
-  workspace: z.string().optional(),
-  timeoutSeconds: nonNegativeInt.optional(),
-  /** `identity.name` is the agent's display name (in `/v1/models`); OpenClaw's other identity keys are not served. */
-  identity: z.strictObject({ name: z.string().optional() }).optional(),
-  /** `provider/model` that `POST /v1/embeddings` uses for this agent. */
-  embeddingModel: z
-    .string()
-    .regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')
-    .optional(),
-};
-
-/** `agents.list[]`, the older form: an array of entries each carrying its id. */
-export const agentEntrySchema = z.strictObject({
-  id: z.string().min(1),
-  default: z.boolean().optional(),
-  ...agentFields,
-  /** Allow-list of built-in tool names (this gateway's own key). */
-  tools: z.array(z.string()).optional(),
-});
-
-/** `agents.entries.<id>`, OpenClaw's current form: the map key is the agent id. */
-export const agentMapEntrySchema = z.strictObject({
-  default: z.boolean().optional(),
-  ...agentFields,
-});
-
-export const agentsSchema = z
-  .strictObject({
-    /** OpenClaw asks for `"explicit"` when several `entries` are configured. */
-    ownership: z.literal('explicit').optional(),
-    defaults: z
-      .strictObject({
-        ...agentFields,
-        tools: z.array(z.string()).optional(),
-        /** Per-model settings keyed by `provider/model`; `alias` names it for model refs. */
-        models: z.record(z.string(), z.strictObject({ alias: z.string().optional() })).default({}),
-        timeoutSeconds: nonNegativeInt.default(172_800),
-        maxConcurrent: positiveInt.default(1024),
-        maxQueued: nonNegativeInt.default(4096),
-        maxToolSteps: positiveInt.default(8),
-        /** OpenClaw's cheap model for housekeeping calls (Open WebUI task prompts); the agent's model when unset. */
-        utilityModel: z
-          .string()
-          .regex(/^[^/\s]+\/\S+$/, 'expected "<provider>/<model>"')
-          .optional(),
-      })
-      .prefault({}),
-    list: z.array(agentEntrySchema).default([]),
-    entries: z.record(z.string().min(1), agentMapEntrySchema).default({}),
-  })
-  .prefault({});
-
-/** OpenClaw's model metadata; `contextWindow`, `maxTokens`, `input` and `reasoning` change what is sent. */
-export const providerModelSchema = z.strictObject({
-  id: z.string().min(1),
-  name: z.string().optional(),
-  /** The model thinks before answering: its provider's reasoning field is sent where the wire has one. */
-  reasoning: z.boolean().optional(),
-  /** Input modalities, e.g. `["text", "image"]`; without `image`, image parts are refused with a 400. */
-  input: z.array(z.string()).optional(),
-  /** Prices per million tokens; reported by `models list`, not billed. */
-  cost: z
-    .strictObject({
-      input: z.number().optional(),
-      output: z.number().optional(),
-      cacheRead: z.number().optional(),
-      cacheWrite: z.number().optional(),
-    })
-    .optional(),
-  /** Tokens the model reads at most: older history is trimmed to fit. */
-  contextWindow: z.number().positive().optional(),
-  /** Tokens the model writes at most: a larger `max_tokens` is capped. */
-  maxTokens: z.number().int().positive().optional(),
-});
-
-/** Wire protocols served; any other `api` value loads and fails when a run uses it. */
-export const SERVED_APIS = ['openai-completions', 'openai-responses', 'anthropic-messages'] as const;
-export type ServedApi = (typeof SERVED_APIS)[number];
-
-export const providerSchema = z.strictObject({
-  baseUrl: z.url().optional(),
-  apiKey: z.string().optional(),
-  /** Defaults to the built-in provider's, else `openai-completions`. */
-  api: z.string().min(1).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  timeoutSeconds: positiveInt.optional(),
-  /** Retries of 429/5xx/connection errors before the first token, per model. */
-  maxRetries: nonNegativeInt.optional(),
-  models: z.array(providerModelSchema).default([]),
-});
-
-export const modelsSchema = z
-  .strictObject({
-    /** `merge`: the built-in providers plus the file's; `replace`: the file's only. */
-    mode: z.enum(['merge', 'replace']).default('merge'),
-    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/), providerSchema).default({}),
   })
   .prefault({});
 

@@ -15,7 +15,7 @@ import { createOriginPolicy } from './originPolicy.js';
 import { requestLogger } from './requestLog.js';
 import { requestObserver } from './requestObserver.js';
 import { securityHeaders } from './securityHeaders.js';
-import { countedSseStreamer, honoSseStreamer } from './sseStream.js';
+import { countedSseStreamer } from './sseStream.js';
 import type { HttpEdge } from './httpEdge.js';
 
 /** The whole HTTP surface; each part is a sub-app mounted here. */
@@ -33,7 +33,7 @@ export function createApp(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
     onUnauthorized: () => errorResponse({ kind: 'invalid_api_key' }),
     onLocked: (retryAfterMs) => errorResponse(authLockedError(retryAfterMs)),
   });
-  const sse = countedSseStreamer(edge.sse ?? honoSseStreamer, ctx.metrics);
+  const sse = countedSseStreamer(edge.sse, ctx.metrics);
 
   app.use(
     requestObserver(ctx.metrics, logRequests ? requestLogger(ctx.log) : undefined),

@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 
 /**
  * Reads the whole request body as text, giving up past `maxBytes`: the text decoded as
@@ -7,44 +6,72 @@ import { bodyLimit } from 'hono/body-limit';
  */
 export type BodyReader = (c: Context, maxBytes: number) => Promise<string | undefined>;
 
-const TOO_LARGE: Promise<string> = Promise.resolve('');
+/** The Web-Standards reader: the request's own body stream, counted as it arrives. */
+export const readRequestBody: BodyReader = async (c, maxBytes) => {
+  const body = c.req.raw.body;
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      void reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = chunks.length === 1 ? chunks[0]! : new Uint8Array(size);
+  if (chunks.length !== 1) {
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+  }
+  // A TextDecoder drops a leading byte-order mark, as fetch's text() does.
+  return new TextDecoder().decode(bytes);
+};
 
 export interface BufferedBodyOptions {
   maxSize: number;
-  /** Called for a body over the limit, as bodyLimit's `onError`. */
+  /** Called for a body over the limit, as Hono's bodyLimit `onError`. */
   onError: (c: Context) => Response | Promise<Response>;
-  /** The runtime's direct reader; Hono's bodyLimit (over the WHATWG request) when unset. */
-  read?: BodyReader;
+  /** The edge's reader. */
+  read: BodyReader;
 }
 
 /**
- * Hono's bodyLimit, and with a runtime reader also the body read itself: the text lands in
- * Hono's body cache, where `c.req.json()` / `c.req.text()` (and so the validators) find it.
- * On Node this spares each request a full WHATWG Request with its body in web streams.
+ * Hono's bodyLimit and the body read in one step, through the edge's reader: a declared
+ * content-length over the limit is refused unread, a streamed one as soon as it passes it.
+ * The text lands in Hono's body cache (`c.req.bodyCache`), the one place its validators
+ * read a body from, so `zValidator('json')` parses what the edge read, once.
  */
 export function bufferedBody(options: BufferedBodyOptions): MiddlewareHandler {
   const { maxSize, onError, read } = options;
-  if (read === undefined) return bodyLimit({ maxSize, onError });
   return async function bufferedBodyMiddleware(c, next) {
     const length = c.req.header('content-length');
     if (
       length !== undefined &&
       c.req.header('transfer-encoding') === undefined &&
-      parseInt(length || '0', 10) > maxSize
+      Number.parseInt(length || '0', 10) > maxSize
     ) {
       return onError(c);
     }
-    let body: Promise<string>;
+    let text: string | undefined;
     try {
-      const text = await read(c, maxSize);
-      body = text === undefined ? TOO_LARGE : Promise.resolve(text);
+      text = await read(c, maxSize);
     } catch (err) {
       // A body cut short fails whoever reads it, as the request's own body stream would.
-      body = Promise.reject(err);
-      body.catch(() => {});
+      const failed = Promise.reject(err);
+      failed.catch(() => {});
+      c.req.bodyCache.text = failed as never;
+      return next();
     }
-    if (body === TOO_LARGE) return onError(c);
-    c.req.bodyCache.text = body as never;
+    if (text === undefined) return onError(c);
+    c.req.bodyCache.text = Promise.resolve(text) as never;
     await next();
   };
 }

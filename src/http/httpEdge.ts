@@ -1,20 +1,25 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { BodyReader } from './bufferedBody.js';
+import { type BodyReader, readRequestBody } from './bufferedBody.js';
 import type { MetricsExporter } from './metricsRoute.js';
-import type { SseStreamer } from './sseStream.js';
+import { honoSseStreamer, type SseStreamer } from './sseStream.js';
 
-/** What the runtime adapter gives the app: the parts of HTTP that differ between runtimes. */
+/**
+ * The parts of HTTP that differ between runtimes, handed to `createApp` in one piece. `webEdge`
+ * is complete on Web Standards alone (any runtime with fetch's Request and Response); the Node
+ * edge (`src/node/nodeEdge.ts`) supplies faster versions of the same parts, all in one place.
+ */
 export interface HttpEdge {
-  /** Peer address of the request, from the runtime adapter. */
-  clientIp: (c: Context) => string;
-  /** The WebSocket upgrade handler for `GET /`, when the runtime supports it. */
+  /** Peer address of the request, as the failed-auth limiter keys it. */
+  clientIp(c: Context): string;
+  /** The WebSocket upgrade handler for `GET /`; absent where the runtime has none. */
   websocket?: MiddlewareHandler;
-  /** Streams event-stream responses; Hono's streamSSE when unset. */
-  sse?: SseStreamer;
-  /** A signal that aborts when the client goes away; the request's own signal when unset. */
-  requestSignal?: (c: Context) => AbortSignal;
-  /** Reads a request body directly; Hono's body handling over the WHATWG request when unset. */
-  readBody?: BodyReader;
+  /** Starts an event-stream response. */
+  sse: SseStreamer;
+  /** A signal that aborts when the client goes away. */
+  requestSignal(c: Context): AbortSignal;
+  /** Reads the request body as text, or undefined once it passes `maxBytes`. */
+  readBody: BodyReader;
+  // Capabilities a runtime may lack, rather than faster versions of the above:
   /** Serves the built Control UI's files (paths relative to its base path); no page when unset. */
   controlUiFiles?: MiddlewareHandler;
   /** The machine's IP addresses, served as `Host` when bound to LAN; none when unset. */
@@ -22,3 +27,15 @@ export interface HttpEdge {
   /** Prometheus exposition for `GET /metrics`; no such route when unset. */
   metrics?: MetricsExporter;
 }
+
+/**
+ * Web Standards only: Hono's streamSSE, the request's own signal and body stream. A Web
+ * runtime gives no peer address, so every client shares one failed-auth budget; an adapter
+ * that knows the address (Hono's getConnInfo for its runtime) passes its own `clientIp`.
+ */
+export const webEdge: HttpEdge = {
+  clientIp: () => 'unknown',
+  sse: honoSseStreamer,
+  requestSignal: (c) => c.req.raw.signal,
+  readBody: readRequestBody,
+};

@@ -1,8 +1,11 @@
 import type { HttpBindings } from '@hono/node-server';
 
+/** Drops a leading BOM, as fetch's `text()` does; throws on invalid UTF-8. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * The request body straight from node:http, as UTF-8 text with a leading BOM dropped (as
- * fetch's `text()` decodes); undefined once it passes `maxBytes`, the rest left unread.
+ * fetch's `text()` decodes), rejected when it is not valid UTF-8; undefined once it passes `maxBytes`, the rest left unread.
  */
 export function readIncomingBody({ incoming }: HttpBindings, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
@@ -25,8 +28,12 @@ export function readIncomingBody({ incoming }: HttpBindings, maxBytes: number): 
     };
     const onEnd = (): void => {
       cleanup();
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
-      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      try {
+        // Not `Buffer#toString`, which would turn invalid UTF-8 into U+FFFD and pass it on.
+        resolve(utf8.decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+      } catch {
+        reject(new Error('request body is not valid UTF-8'));
+      }
     };
     const onError = (err: Error): void => {
       cleanup();

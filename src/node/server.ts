@@ -2,11 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { createNodeWebSocket } from '@hono/node-ws';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import { attemptLimiter } from '../auth/attemptLimiter.js';
@@ -17,11 +16,15 @@ import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
 import { createContextControls } from './bootstrap.js';
-import { createDirectSse } from './directSse.js';
-import { clientGoneSignal } from './clientGoneSignal.js';
-import { controlUiFiles } from './controlUiFiles.js';
-import { readIncomingBody } from './incomingBody.js';
-import { localAddresses } from './localAddresses.js';
+import {
+  answerClientErrors,
+  DEFAULT_DEADLINES,
+  deadlineOptions,
+  stampUpgradeRefusals,
+  type RequestDeadlines,
+} from './clientErrors.js';
+import { createNodeEdge } from './nodeEdge.js';
+import { setFrameCap } from './wsFrameCap.js';
 
 export interface StartOptions {
   config: GatewayConfig;
@@ -32,6 +35,8 @@ export interface StartOptions {
   port?: number;
   /** `--bind`, which wins over config. */
   bind?: GatewayConfig['gateway']['bind'];
+  /** Slow-client deadlines; tests shorten them. */
+  deadlines?: RequestDeadlines;
 }
 
 export interface RunningGateway {
@@ -93,39 +98,43 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     );
   }
 
-  const clientIp = (c: Context) => getConnInfo(c).remote.address ?? 'unknown';
+  const { edge, sendDirect } = createNodeEdge(config);
   // The WebSocket stack (ws, @hono/node-ws, the protocol modules) loads with the first upgrade request.
   let ws: { nodeWs: ReturnType<typeof createNodeWebSocket>; createSocket: typeof createGatewaySocket } | undefined;
   const websocket: MiddlewareHandler = async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket' || !ws) return c.text('Not Found', 404);
-    const ip = clientIp(c);
+    const ip = edge.clientIp(c);
     const origin = c.req.header('origin');
     const verdict = attemptLimiter(ctx, ip, origin).check();
     if (verdict.locked) return errorResponse(authLockedError(verdict.retryAfterMs));
     const { createSocket } = ws;
-    return ws.nodeWs.upgradeWebSocket(() => createSocket(ctx, { remoteAddress: ip, origin }))(c, next);
+    const { maxPayload } = config.gateway.ws;
+    return ws.nodeWs.upgradeWebSocket(
+      () =>
+        createSocket(ctx, {
+          remoteAddress: ip,
+          origin,
+          liftFrameCap: (socket) => setFrameCap(socket.raw, maxPayload),
+        }),
+      // @hono/node-ws wraps a socket error in ErrorEvent, which Node 20 lacks: what lands here is
+      // that ReferenceError (the close event follows and ends the connection); it would go to stderr.
+      { onError: (err) => log.log('debug', 'ws: socket error', { error: String(err) }) },
+    )(c, next);
   };
-  const directSse = createDirectSse();
   // prom-client loads with the first scrape, not at start-up; its process collectors start then.
   let exporter: Promise<MetricsExporter> | undefined;
   const metrics: MetricsExporter = async () => {
     exporter ??= import('./prometheusExporter.js').then((m) => m.createPrometheusExporter(ctx));
     return (await exporter)();
   };
-  const app = createApp(ctx, {
-    clientIp,
-    websocket,
-    sse: directSse.streamer,
-    requestSignal: (c) => clientGoneSignal(c.env as HttpBindings),
-    readBody: (c, maxBytes) => readIncomingBody(c.env as HttpBindings, maxBytes),
-    controlUiFiles: controlUiFiles(config.gateway.controlUi),
-    localAddresses: localAddresses(),
-    metrics,
-  });
-  // An HTTP/1 server: the bindings are always node:http's.
+  const app = createApp(ctx, { ...edge, websocket, metrics });
   const fetchThenStream = async (req: Request, env: unknown): Promise<Response> => {
-    const res = await app.fetch(req, env);
-    return directSse.send(res, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : res;
+    const res = await app.fetch(req.method === 'HEAD' ? asGet(req) : req, env);
+    const { incoming, outgoing } = env as HttpBindings;
+    // Answered before its body was read whole (413, 401...): node:http would go on reading and
+    // discarding it to keep the connection, for as long as the client cares to send.
+    if (!incoming.complete && !outgoing.headersSent) outgoing.setHeader('connection', 'close');
+    return sendDirect(res, outgoing) ? RESPONSE_ALREADY_SENT : res;
   };
   type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   const loadWebSocket = async (): Promise<UpgradeListener> => {
@@ -134,9 +143,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       import('../ws/gatewaySocket.js'),
     ]);
     const nodeWs = createNodeWebSocket({ app });
-    // ws reads this at each upgrade: without it a client could make us buffer a 100 MiB message
-    // before the protocol's own size checks run.
-    nodeWs.wss.options.maxPayload = config.gateway.ws.maxPayload;
+    // ws reads this at each upgrade and checks it per frame before buffering the payload: a client
+    // that has not sent `connect` gets the pre-connect cap, lifted to maxPayload once connected.
+    const { preAuthMaxBytes, maxPayload } = config.gateway.ws;
+    nodeWs.wss.options.maxPayload = Math.min(preAuthMaxBytes, maxPayload);
     ws = { nodeWs, createSocket: createGatewaySocket };
     // @hono/node-ws hands its upgrade listener to a server; take it, to call it from ours.
     let listener: UpgradeListener | undefined;
@@ -152,13 +162,17 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
   const port = options.port ?? config.gateway.port;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: fetchThenStream, hostname: host, port }, () => resolve(s as Server)) as Server;
+    const serverOptions = deadlineOptions(options.deadlines ?? DEFAULT_DEADLINES);
+    const s = serve({ fetch: fetchThenStream, hostname: host, port, serverOptions }, () =>
+      resolve(s as Server),
+    ) as Server;
     s.once('error', reject);
   });
+  answerClientErrors(server);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgradeListener ??= loadWebSocket();
     upgradeListener.then(
-      (listener) => listener(request, socket, head),
+      (listener) => listener(request, stampUpgradeRefusals(socket), head),
       (err: unknown) => {
         log.log('error', 'could not load the WebSocket stack', { error: String(err) });
         socket.destroy();
@@ -189,6 +203,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     })());
 
   return { url, host, port: actualPort, ctx, close };
+}
+
+/**
+ * HEAD is answered as GET, and node:http leaves the body out. Hono's own HEAD handling,
+ * `new Response(null, res)`, loses on @hono/node-server's lightweight Response the headers
+ * set after the response was made (request id, CORS, security headers).
+ */
+function asGet(req: Request): Request {
+  return new Request(req.url, { method: 'GET', headers: req.headers });
 }
 
 /** Counts HTTP responses not yet finished, so a stop can wait for them. */

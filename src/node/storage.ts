@@ -1,22 +1,9 @@
-import type { SharedSessionLocks } from '../agent/sharedLocks.js';
-import type { AgentRuntime } from '../agent/runtime.js';
-import type { SharedRuns } from '../agent/sharedRuns.js';
-import { AuthRateLimiter, type FailedAuthLimiter } from '../auth/rateLimiter.js';
 import type { GatewayConfig } from '../config/schema.js';
+import { type GatewayStorage, inProcessStorage } from '../gatewayAssembly.js';
 import type { Logger } from '../log.js';
 import type { AuthMetrics } from '../metrics/gatewayMetrics.js';
 import type { SessionStore } from '../sessions/store.js';
 import { openSqliteSessionStore } from './sessions/sqliteStore.js';
-
-/** Where a gateway's state lives, per `storage.driver`; closing the store closes all of it. */
-export interface GatewayStorage {
-  store: SessionStore;
-  limiter: FailedAuthLimiter;
-  browserLimiter: FailedAuthLimiter;
-  /** Present with PostgreSQL only: the in-process queue and run registry need no help alone. */
-  sharedLocks?: SharedSessionLocks;
-  watchRuns?: (runtime: AgentRuntime) => SharedRuns;
-}
 
 export async function openGatewayStorage(
   config: GatewayConfig,
@@ -25,14 +12,7 @@ export async function openGatewayStorage(
   log: Logger,
   metrics: AuthMetrics,
 ): Promise<GatewayStorage> {
-  if (config.storage.driver === 'sqlite') {
-    const rateLimit = config.gateway.auth.rateLimit;
-    return {
-      store: openSqliteSessionStore(stateDir),
-      limiter: new AuthRateLimiter(rateLimit, Date.now, metrics),
-      browserLimiter: new AuthRateLimiter({ ...rateLimit, exemptLoopback: false }, Date.now, metrics),
-    };
-  }
+  if (config.storage.driver === 'sqlite') return inProcessStorage(openSqliteSessionStore(stateDir), config, metrics);
   // Loaded only when configured: the embedded gateway never loads pg.
   const { openPostgres } = await import('./pg/openPostgres.js');
   return openPostgres({ storage: config.storage, env, rateLimit: config.gateway.auth.rateLimit, log, metrics });

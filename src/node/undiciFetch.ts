@@ -65,6 +65,18 @@ function headerList(headers: RequestInit['headers']): string[] {
   return out;
 }
 
+/**
+ * No model reply comes near this; a provider that sends more (or one endless SSE line, which the
+ * SDKs would buffer whole looking for its end) is cut off before it costs the gateway its memory.
+ */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The SDKs' SSE decoders copy their whole pending line on every chunk, so an endless line costs
+ * quadratic time long before it costs memory. SSE frames and error bodies are far smaller.
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
 /** The part of a fetch Response the SDKs read; the body is undici's stream, async-iterable. */
 class UndiciResponse {
   readonly status: number;
@@ -96,23 +108,25 @@ class UndiciResponse {
     return this.#data.bodyUsed;
   }
 
-  text(): Promise<string> {
-    return settle(this.#data.text());
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.#bytes());
   }
 
-  json(): Promise<unknown> {
-    return settle(this.#data.json());
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return settle(this.#data.arrayBuffer());
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.#bytes();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
-}
 
-function settle<T>(read: Promise<T>): Promise<T> {
-  return read.catch((err: unknown) => {
-    throw asFetchBodyError(err);
-  });
+  /** The whole body through the same size cap as the stream. */
+  async #bytes(): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.body) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
 }
 
 /** The body's chunks, with a mid-body failure reported the way fetch reports it. */
@@ -123,11 +137,29 @@ function fetchLikeBody(
   return {
     [Symbol.asyncIterator]() {
       const chunks = data[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      let received = 0;
+      let lineBytes = 0;
+      const cut = (why: string): never => {
+        data.destroy();
+        throw new TypeError('terminated', { cause: new Error(why) });
+      };
       return {
         next: () =>
-          chunks.next().catch((err: unknown) => {
-            throw signal?.aborted ? signal.reason : asFetchBodyError(err);
-          }),
+          chunks.next().then(
+            (step) => {
+              if (step.done) return step;
+              const chunk = step.value;
+              received += chunk.byteLength;
+              if (received > MAX_RESPONSE_BYTES) cut(`provider response over ${MAX_RESPONSE_BYTES} bytes`);
+              const newline = chunk.lastIndexOf(0x0a);
+              lineBytes = newline === -1 ? lineBytes + chunk.byteLength : chunk.byteLength - newline - 1;
+              if (lineBytes > MAX_LINE_BYTES) cut(`provider sent a line over ${MAX_LINE_BYTES} bytes`);
+              return step;
+            },
+            (err: unknown) => {
+              throw signal?.aborted ? signal.reason : asFetchBodyError(err);
+            },
+          ),
         return: async () => {
           data.destroy();
           return { done: true, value: undefined };

@@ -256,6 +256,6 @@ function toProviderError(error: unknown, attempt: ProviderAttempt): ProviderErro
   if (stopped) return stopped;
   if (error instanceof APIConnectionError) return connectionFailure(attempt, errorText(error));
   if (error instanceof APIError)
-    return statusFailure(attempt, error.status, errorBodyMessage(error.error, error.message));
+    return statusFailure(attempt, error.status, errorBodyMessage(error.error, error.message), error.headers);
   return connectionFailure(attempt, errorText(error));
 }

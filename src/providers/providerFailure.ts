@@ -39,12 +39,29 @@ export function statusFailure(
   attempt: ProviderAttempt,
   status: number | undefined,
   providerMessage: string,
+  headers?: Headers,
 ): ProviderError {
+  const detail = safeMessage(providerMessage, attempt.apiKey);
+  // The client's own credentials were fine: say whose were not, so nobody chases a gateway token.
   const message =
-    `${attempt.ref}: ${status ?? 'stream error'} ${safeMessage(providerMessage, attempt.apiKey)}`.trimEnd();
-  if (status === 429) return new ProviderError('rate_limited', message, status);
+    status === 401 || status === 403
+      ? `${attempt.ref}: the provider refused the gateway's credentials for it (${status} ${detail})`.replace(' )', ')')
+      : `${attempt.ref}: ${status ?? 'stream error'} ${detail}`.trimEnd();
+  if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMsOf(headers));
   if (status === undefined || status >= 500) return new ProviderError('server', message, status);
   return new ProviderError('client', message, status);
+}
+
+/** `retry-after-ms`, or `retry-after` in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMsOf(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms') ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export function connectionFailure(attempt: ProviderAttempt, detail: string): ProviderError {

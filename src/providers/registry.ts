@@ -1,4 +1,5 @@
-import { SERVED_APIS, type GatewayConfig, type ProviderConfig, type ServedApi } from '../config/schema.js';
+import { SERVED_APIS, type ServedApi } from '../config/modelsSchema.js';
+import type { GatewayConfig, ProviderConfig } from '../config/schema.js';
 import { ECHO_MODEL_REF, streamEcho } from './echo.js';
 import { fitToModel } from './modelLimits.js';
 import type { ProviderSettings } from './providerSettings.js';

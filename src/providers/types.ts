@@ -60,6 +60,8 @@ export class ProviderError extends Error {
     readonly kind: ProviderErrorKind,
     message: string,
     readonly status?: number,
+    /** The provider's `retry-after`, when it sent one. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

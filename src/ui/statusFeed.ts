@@ -13,14 +13,13 @@ const EVERY_MS = 5000;
 /** Ten minutes of samples. */
 const KEEP = 120;
 
-/** Requests per minute from `status` (`load.requestsPerMinute` where the gateway reports it); undefined when it has none. */
+/**
+ * Requests per minute from `status` (issue 13's live figures). Optional on purpose: a page served by an
+ * older gateway, or talking to one through a proxy, charts active runs alone.
+ */
 export function requestsPerMinute(status: StatusResult): number | undefined {
-  const s = status as unknown as Record<string, unknown>;
-  const live = (s.load ?? s.live ?? s.figures) as Record<string, unknown> | undefined;
-  for (const v of [s.requestsPerMinute, live?.requestsPerMinute, live?.perMinute, live?.rpm]) {
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  return undefined;
+  const rpm = (status as Partial<StatusResult>).load?.requestsPerMinute;
+  return typeof rpm === 'number' && Number.isFinite(rpm) ? rpm : undefined;
 }
 
 function countOf(v: unknown): number {

@@ -1,6 +1,6 @@
 import type { WSContext, WSMessageReceive } from 'hono/ws';
 import type { GatewayContext } from '../context.js';
-import { CloseCode, closeReason, type ErrorShape } from './errorCodes.js';
+import { CloseCode, closeReason } from './errorCodes.js';
 import {
   GATEWAY_EVENTS,
   requestFrameSchema,
@@ -10,6 +10,7 @@ import {
   type ServerFrame,
 } from './frames.js';
 import type { BroadcastTarget, GatewayHub } from './gatewayHub.js';
+import { invalidFrame, parseJson, utf8Length } from './inboundFrame.js';
 import { evaluateConnect } from './handshake.js';
 import { healthSnapshot } from './methods/health.js';
 import { METHOD_NAMES } from './methods/table.js';
@@ -50,6 +51,8 @@ export class GatewayConnection implements BroadcastTarget {
     private readonly ip: string,
     /** The upgrade's `Origin`: set when a web page opened the socket. */
     private readonly origin?: string,
+    /** Told once the client has connected (the edge lifts its pre-connect frame cap). */
+    private readonly onConnected: () => void = () => {},
   ) {}
 
   get connected(): boolean {
@@ -87,7 +90,7 @@ export class GatewayConnection implements BroadcastTarget {
     }
     const size = utf8Length(data, preConnect ? limits.preAuthMaxBytes : limits.maxPayload);
     if (preConnect && size > limits.preAuthMaxBytes) {
-      this.close(CloseCode.policyViolation, 'pre-connect frame too large');
+      this.close(CloseCode.messageTooBig, 'pre-connect frame too large');
       return;
     }
     if (size > limits.maxPayload) {
@@ -102,7 +105,7 @@ export class GatewayConnection implements BroadcastTarget {
       case 'connecting':
         this.queuedBytes += size;
         if (this.queuedBytes > limits.preAuthMaxBytes)
-          this.close(CloseCode.policyViolation, 'pre-connect frames too large');
+          this.close(CloseCode.messageTooBig, 'pre-connect frames too large');
         else this.queued.push(data);
         return;
       case 'connected':
@@ -189,6 +192,7 @@ export class GatewayConnection implements BroadcastTarget {
       },
     };
     this.state = 'connected';
+    this.onConnected();
     this.hub.connections.add(this);
     this.ctx.log.log('info', 'ws: client connected', {
       connId: this.connId,
@@ -276,24 +280,4 @@ export class GatewayConnection implements BroadcastTarget {
     this.hub.connections.delete(this);
     this.queued.length = 0;
   }
-}
-
-function invalidFrame(message: string): ErrorShape {
-  return { code: 'INVALID_REQUEST', message, details: { code: 'INVALID_FRAME' } };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-const encoder = new TextEncoder();
-
-/** Exact UTF-8 size only when the character count leaves it in doubt. */
-function utf8Length(text: string, limit: number): number {
-  if (text.length > limit || text.length * 3 <= limit) return text.length;
-  return encoder.encode(text).byteLength;
 }

@@ -1,4 +1,4 @@
-import type { WSEvents } from 'hono/ws';
+import type { WSContext, WSEvents } from 'hono/ws';
 import type { GatewayContext } from '../context.js';
 import { GatewayConnection } from './connection.js';
 import { gatewayHub } from './gatewayHub.js';
@@ -7,7 +7,18 @@ import { gatewayHub } from './gatewayHub.js';
  * The OpenClaw gateway protocol for one upgraded socket, as Hono WebSocket handlers.
  * The Node edge mounts it with `upgradeWebSocket(c => createGatewaySocket(ctx, { remoteAddress, origin }))`.
  */
-export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: string; origin?: string }): WSEvents {
+export interface SocketPeer {
+  remoteAddress: string;
+  /** The upgrade's `Origin`, when a web page opened the socket. */
+  origin?: string;
+  /**
+   * Lifts the runtime's per-frame cap from the pre-connect size to `maxPayload` once the client
+   * has connected, where the runtime enforces one before buffering a frame.
+   */
+  liftFrameCap?: (ws: WSContext) => void;
+}
+
+export function createGatewaySocket(ctx: GatewayContext, peer: SocketPeer): WSEvents {
   const hub = gatewayHub(ctx);
   let connection: GatewayConnection | undefined;
   let counted = false;
@@ -20,7 +31,7 @@ export function createGatewaySocket(ctx: GatewayContext, peer: { remoteAddress: 
     onOpen(_evt, ws) {
       ctx.metrics.wsConnections++;
       counted = true;
-      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, peer.origin);
+      connection = new GatewayConnection(ws, ctx, hub, peer.remoteAddress, peer.origin, () => peer.liftFrameCap?.(ws));
       connection.open();
     },
     onMessage(evt, _ws) {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentDefinition } from '../../src/agent/agents.js';
 import { toolsForAgent } from '../../src/agent/tools/builtinTools.js';
+import { executeToolCall } from '../../src/agent/tools/executeToolCall.js';
+import { silentLogger } from '../../src/log.js';
 import { currentTime } from '../../src/agent/tools/currentTime.js';
 import { READ_FILE_MAX_BYTES, readFile } from '../../src/agent/tools/readFile.js';
 import type { ToolContext } from '../../src/agent/tools/tool.js';
@@ -44,6 +46,22 @@ describe('toolsForAgent', () => {
   });
 });
 
+describe('tool specs', () => {
+  it('show the model exactly the arguments each tool accepts', () => {
+    expect(currentTime.spec.parameters).toEqual({
+      type: 'object',
+      properties: { timezone: { type: 'string', description: 'IANA time zone name; UTC when omitted.' } },
+      additionalProperties: false,
+    });
+    expect(readFile.spec.parameters).toEqual({
+      type: 'object',
+      properties: { path: { type: 'string', description: 'File path relative to the workspace root.' } },
+      required: ['path'],
+      additionalProperties: false,
+    });
+  });
+});
+
 describe('current_time', () => {
   it('answers UTC ISO time without a zone and refuses a bad zone', async () => {
     const { output, isError } = await currentTime.run({}, ctx());
@@ -54,7 +72,14 @@ describe('current_time', () => {
       output: 'unknown time zone: Nowhere/City',
       isError: true,
     });
-    expect((await currentTime.run({ timezone: 5 }, ctx())).isError).toBe(true);
+    const wrongType = await executeToolCall(
+      toolsForAgent(agent()),
+      { name: 'current_time', arguments: '{"timezone":5}' },
+      ctx(),
+      silentLogger,
+      'r',
+    );
+    expect(wrongType.isError).toBe(true);
   });
 
   it('gives the offset of a zone', async () => {
@@ -79,7 +104,17 @@ describe('read_file', () => {
       expect(outcome.output).not.toContain(root);
       expect(outcome.output).not.toContain('TOPSECRET');
     }
-    expect((await readFile.run({}, ctx())).isError).toBe(true);
+    const noPath = await executeToolCall(
+      toolsForAgent(agent({ workspace })),
+      { name: 'read_file', arguments: '{}' },
+      ctx(),
+      silentLogger,
+      'r',
+    );
+    expect(noPath).toMatchObject({
+      isError: true,
+      output: expect.stringMatching(/^invalid arguments for read_file: path/),
+    });
     expect((await readFile.run({ path: 'x' }, { ...ctx(), agent: agent() })).output).toBe(
       'this agent has no workspace',
     );

@@ -180,6 +180,7 @@ describe('the tool loop', () => {
           { id: 'c1', name: 'rm_rf', arguments: '{}' },
           { id: 'c2', name: 'current_time', arguments: '{not json' },
           { id: 'c3', name: 'current_time', arguments: '{"timezone":"Mars/Olympus"}' },
+          { id: 'c4', name: 'current_time', arguments: '{"timezone":7,"format":"unix"}' },
         ],
       },
       answerFromToolResult,
@@ -190,8 +191,10 @@ describe('the tool loop', () => {
       ['c1', true, 'unknown tool: rm_rf'],
       ['c2', true, 'arguments are not valid JSON'],
       ['c3', true, 'unknown time zone: Mars/Olympus'],
+      // Arguments the tool's schema refuses: the tool never runs, the model is told why.
+      ['c4', true, expect.stringMatching(/^invalid arguments for current_time: timezone: .*; .*format/)],
     ]);
-    expect(h.openai.requests[1]!.body.messages.filter((m: any) => m.role === 'tool')).toHaveLength(3);
+    expect(h.openai.requests[1]!.body.messages.filter((m: any) => m.role === 'tool')).toHaveLength(4);
     expect(result.stopReason).toBe('stop');
   });
 

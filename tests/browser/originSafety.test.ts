@@ -1,22 +1,26 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium, type TestBrowser } from '../helpers/browser.js';
 import { chatConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
 
 /**
  * A real browser against a gateway on loopback. A page from a second local origin (another port) tries the
  * HTTP API and the WebSocket and gets neither; a page at the gateway's own origin gets both. A name rebound to
  * 127.0.0.1 (Chromium's resolver rules stand in for the attacker's DNS) gets 421.
- * The Control UI is not on main yet: the gateway's own origin is stood for by a document it serves
- * (`/healthz`), from which the page's requests are same-origin exactly as the Control UI's would be.
+ * The gateway's own page is the Control UI at `/` (`dist/ui`, built by `npm run build`); without a build, a
+ * document the gateway serves anyway (`/healthz`) stands in for it: the page's requests are same-origin either way.
  */
 
 const chromium = findChromium();
 if (!chromium) console.log('originSafety: no chromium on PATH, skipping the browser test');
 
 const REBOUND = 'rebind.test';
+const OWN_PAGE = existsSync(join(ROOT, 'dist/ui/index.html')) ? '/' : '/healthz';
 let browser: TestBrowser;
 let evil: Server;
 let evilUrl: string;
@@ -126,8 +130,9 @@ describe.skipIf(!chromium).each(['none', 'token'] as const)('a real browser, aut
   it('lets a page at the gateway’s own origin use both', async () => {
     const page = await browser.context.newPage();
     try {
-      const doc = await page.goto(`${gw.url}/healthz`);
+      const doc = await page.goto(`${gw.url}${OWN_PAGE}`);
       expect(doc?.status()).toBe(200);
+      if (OWN_PAGE === '/') expect(await doc?.text()).toMatch(/<html/i);
       const got = await attack(page, gw.url, gw.token);
       expect(got.models).toMatch(/^200 .*"object":"list"/);
       expect(got.chat).toMatch(/^200 .*"chat\.completion"/);

@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { chatConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
 import { connectClient, connectParams, openSocket, upgradeStatus, wsUrl, type TestSocket } from '../ws/wsTestClient.js';
 
 /**
@@ -213,6 +216,32 @@ describe.each(Object.keys(MODES) as Mode[])('auth mode %s', (mode) => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     // The wildcard is for CORS only: the WebSocket still checks Origin.
     expect(await upgradeStatus(wsUrl(g.url), { origin: 'https://evil.example' })).toBe(403);
+  });
+});
+
+describe('every route', () => {
+  it('guards /v1/responses, /metrics and the Control UI page as it guards chat completions (none mode)', async () => {
+    const g = await start('none', {
+      http: { endpoints: { responses: { enabled: true } } },
+      metrics: { public: true },
+    });
+    const port = new URL(g.url).port;
+    const evilOrigin = { origin: 'https://evil.example' };
+    const evilHost = { host: `evil.example:${port}` };
+    const responses = (headers: Record<string, string>) =>
+      raw(g, '/v1/responses', { method: 'POST', headers, body: JSON.stringify({ model: 'openclaw', input: 'hi' }) });
+    expect((await responses({})).status).toBe(200);
+    expect((await responses(evilOrigin)).status).toBe(403);
+    expect((await responses(evilHost)).status).toBe(421);
+    // The Control UI page is there once `npm run build` has built dist/ui.
+    const paths = existsSync(join(ROOT, 'dist/ui/index.html')) ? ['/metrics', '/'] : ['/metrics'];
+    for (const path of paths) {
+      const get = (headers: Record<string, string>) => raw(g, path, { headers: { accept: 'text/html', ...headers } });
+      expect((await get({})).status, path).toBe(200);
+      expect((await get(evilOrigin)).status, path).toBe(403);
+      expect((await get(evilHost)).status, path).toBe(421);
+      expect((await get({ origin: `http://127.0.0.1:${port}` })).status, path).toBe(200);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { rawRequest } from '../helpers/rawHttp.js';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
@@ -33,6 +34,63 @@ describe('every response', () => {
       expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
     }
     expect(ids.size).toBe(paths.length);
+  });
+
+  it('whatever the method, status or path, HEAD included', async () => {
+    gw = await startTestGateway(
+      chatConfig({ gateway: { http: { endpoints: { chatCompletions: { maxBodyBytes: 16 } } } } }),
+    );
+    const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+    const paths = [
+      '/',
+      '/healthz',
+      '/readyz',
+      '/nope',
+      '/v1',
+      '/v1/models',
+      '/v1/models/openclaw',
+      '/v1/chat/completions',
+    ];
+    const statuses = new Set<number>();
+    for (const method of methods) {
+      for (const path of paths) {
+        for (const auth of [undefined, null]) {
+          const body = method === 'POST' ? '{"messages": [ ] }' : undefined;
+          const res = await gw.request(path, { method, auth, body, headers: { 'content-type': 'application/json' } });
+          const what = `${method} ${path} ${auth === null ? 'no auth' : ''} -> ${res.status}`;
+          statuses.add(res.status);
+          expect(res.headers.get('x-request-id'), what).toMatch(/^[\w-]{8,}$/);
+          expect(res.headers.get('x-content-type-options'), what).toBe('nosniff');
+          expect(res.headers.get('referrer-policy'), what).toBe('no-referrer');
+          if (path.startsWith('/v1/') && res.status >= 400 && method !== 'HEAD') {
+            expect(Object.keys(((await res.json()) as any).error).sort(), what).toEqual([
+              'code',
+              'message',
+              'param',
+              'type',
+            ]);
+          } else await res.arrayBuffer();
+        }
+      }
+    }
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 401, 404, 405, 413]));
+  });
+
+  it('including WebSocket upgrades that are refused', async () => {
+    gw = await startTestGateway(chatConfig());
+    const upgrade = (path: string, extra = '') =>
+      `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
+      `sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+    for (const raw of [
+      upgrade('/nope', 'sec-websocket-version: 13\r\n'),
+      upgrade('/', 'sec-websocket-version: 99\r\n'),
+    ]) {
+      const res = await rawRequest(gw.url, raw);
+      expect(res.status, raw).toBeGreaterThanOrEqual(400);
+      expect(res.headers['x-request-id'], raw).toMatch(/^[\w-]{8,}$/);
+      expect(res.headers['x-content-type-options'], raw).toBe('nosniff');
+      expect(res.headers['referrer-policy'], raw).toBe('no-referrer');
+    }
   });
 
   it('echoes a sane inbound x-request-id and replaces an insane one', async () => {

@@ -150,6 +150,48 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('route labels', () => {
+  it('are route patterns for every endpoint, `unmatched` for unknown paths, never a raw path or id', async () => {
+    const both = await startTestGateway(
+      withFakeProvider(provider.url, {
+        gateway: { http: { endpoints: { chatCompletions: { enabled: true }, responses: { enabled: true } } } },
+      }),
+    );
+    try {
+      const created = await both.request('/v1/responses', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openclaw', input: 'hi' }),
+      });
+      expect(created.status).toBe(200);
+      const timing = parseServerTiming(created.headers.get('server-timing'));
+      expect(timing.get('provider')!).toBeGreaterThanOrEqual(80);
+      const { id } = (await created.json()) as { id: string };
+      expect((await both.request(`/v1/responses/${id}`)).status).toBe(200);
+      expect((await both.request('/v1/responses/resp_nope')).status).toBe(404);
+      expect((await both.request('/v1/no/such/thing')).status).toBe(404);
+      expect((await both.request('/nowhere?token=abc')).status).toBe(404);
+
+      const after = await scrape(both.url, both.token);
+      const series = after.family('openclaw_http_requests_total').metrics.map((m) => m.labels!);
+      expect(series).toEqual(
+        expect.arrayContaining([
+          { route: '/v1/responses', method: 'POST', status: '200' },
+          { route: '/v1/responses/:id', method: 'GET', status: '200' },
+          { route: '/v1/responses/:id', method: 'GET', status: '404' },
+          { route: 'unmatched', method: 'GET', status: '404' },
+        ]),
+      );
+      expect(after.value('openclaw_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' })).toBe(2);
+      expect(after.text).not.toContain(id);
+      expect(after.text).not.toContain('resp_nope');
+      expect(after.text).not.toContain('no/such');
+    } finally {
+      await both.stop();
+    }
+  });
+});
+
 describe('Server-Timing', () => {
   it("splits a non-streaming answer's time into the gateway's and the provider's", async () => {
     const started = performance.now();

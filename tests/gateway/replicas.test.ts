@@ -254,6 +254,32 @@ describe.skipIf(POSTGRES_URL === undefined)('three gateway replicas on one Postg
     ws.close();
   }, 30_000);
 
+  it('stops a run whose session lock dies with its connection, so turns never overlap', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const streaming = keyedTurn(a.url, 'lost-lock', 'STALL lose the lock').then((r) => r.json() as any);
+    const holder = await eventually(async () => {
+      const { rows } = await pool.query(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1
+           AND objid = hashtext($2)::oid AND objsubid = 2`,
+        [0x0c1b, 'lost-lock'],
+      );
+      return rows[0]?.pid as number | undefined;
+    }, 5000);
+    const started = Date.now();
+    await pool.query('SELECT pg_terminate_backend($1)', [holder]);
+    const failed = await streaming;
+    expect(failed.error.message).toMatch(/session lock was lost/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const next = await keyedTurn(b.url, 'lost-lock', 'after the lost lock');
+    expect(next.status).toBe(200);
+    expect((await store.load('lost-lock'))?.messages.map(textOf)).toEqual([
+      'after the lost lock',
+      'echo: after the lost lock',
+    ]);
+    // The lost connection marked PostgreSQL down on a until its next probe: keyed requests there come back.
+    await eventually(async () => ((await keyedTurn(a.url, 'lost-lock-2', 'back')).status === 200 ? true : undefined));
+  });
+
   it('locks an address out after wrong tokens spread over the replicas, on every replica', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await keyedTurn(next().url, undefined, 'x', 'wrong')).status);

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { configSchema, type GatewayConfig } from '../../src/config/schema.js';
 import type { LogLevel, Logger } from '../../src/log.js';
+import type { RequestDeadlines } from '../../src/node/clientErrors.js';
 import { startGateway, type RunningGateway } from '../../src/node/server.js';
 import { ROOT } from './paths.js';
 
@@ -27,7 +28,13 @@ export interface TestGateway extends RunningGateway {
 /** A real gateway in this process on 127.0.0.1, port 0, with its own temp state dir. */
 export async function startTestGateway(
   raw: Record<string, unknown> = {},
-  options: { env?: NodeJS.ProcessEnv; stateDir?: string; verbose?: boolean; port?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    stateDir?: string;
+    verbose?: boolean;
+    port?: number;
+    deadlines?: RequestDeadlines;
+  } = {},
 ): Promise<TestGateway> {
   const withDefaults = {
     ...raw,
@@ -43,7 +50,14 @@ export async function startTestGateway(
     verbose: options.verbose ?? false,
     log: (level, msg, fields) => logs.push({ level, msg, fields }),
   };
-  const running = await startGateway({ config, stateDir, env: options.env ?? {}, log, port: options.port ?? 0 });
+  const running = await startGateway({
+    config,
+    stateDir,
+    env: options.env ?? {},
+    log,
+    port: options.port ?? 0,
+    deadlines: options.deadlines,
+  });
   const token = running.ctx.auth.mode === 'none' ? '' : running.ctx.auth.secret;
   return {
     ...running,
@@ -71,7 +85,10 @@ export function chatConfig(extra: Record<string, unknown> = {}): Record<string, 
       ...gateway,
       http: {
         ...(gateway.http as object),
-        endpoints: { chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) } },
+        endpoints: {
+          ...(gateway.http as any)?.endpoints,
+          chatCompletions: { enabled: true, ...((gateway.http as any)?.endpoints?.chatCompletions ?? {}) },
+        },
       },
     },
   };

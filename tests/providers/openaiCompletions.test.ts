@@ -17,6 +17,12 @@ beforeAll(async () => {
       providers: {
         fake: { api: 'openai-completions', baseUrl: fake.url, apiKey: '${FAKE_OPENAI_KEY}' },
         keyless: { api: 'openai-completions', baseUrl: fake.url },
+        headered: {
+          api: 'openai-completions',
+          baseUrl: `${fake.url}/`,
+          apiKey: '${FAKE_OPENAI_KEY}',
+          headers: { Authorization: 'Bearer from-config', 'X-Team': 'blue' },
+        },
       },
     },
   });
@@ -172,6 +178,16 @@ describe('openai-completions provider over the fake OpenAI server', () => {
     for (const key of ['tools', 'tool_choice', 'temperature', 'top_p', 'max_tokens', 'stop', 'seed']) {
       expect(request.body).not.toHaveProperty(key);
     }
+  });
+
+  it('sends configured headers over its own, one value each, to a base URL with a trailing slash', async () => {
+    const { error } = await turn({ ref: 'headered/gpt-test' });
+    expect(error).toBeUndefined();
+    const request = fake.requests[0]!;
+    expect(request.path).toBe('/v1/chat/completions');
+    expect(request.headers.authorization).toBe('Bearer from-config');
+    expect(request.headers['x-team']).toBe('blue');
+    expect(request.headers['content-type']).toBe('application/json');
   });
 
   it('streams tool calls by index and answers differently once the tool result comes back', async () => {

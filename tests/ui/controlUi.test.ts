@@ -19,6 +19,14 @@ if (!chromium) console.warn('Control UI browser tests skipped: no chromium on th
 
 const UI_TIMEOUT = 15_000;
 
+/**
+ * Screenshots go to test-results/control-ui/ (ignored by git) on every run, so a test run leaves the
+ * tree clean; `npm run screenshots` writes them into docs/ for the README.
+ */
+const SHOTS = process.env.OPENCLAW_UI_SCREENSHOTS
+  ? join(ROOT, process.env.OPENCLAW_UI_SCREENSHOTS)
+  : join(ROOT, 'test-results', 'control-ui');
+
 /** What a page did that it must not: throw, break the CSP, or talk to any host but the gateway. */
 function watch(page: Page, origin: string) {
   const problems: string[] = [];
@@ -60,7 +68,6 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
   let browser: TestBrowser;
   let page: Page;
   let problems: string[];
-  const docs = join(ROOT, 'docs');
 
   beforeAll(async () => {
     provider = await startFakeOpenAI({ delayMs: 20 });
@@ -71,7 +78,7 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     page = await browser.context.newPage();
     await page.setViewportSize({ width: 1100, height: 760 });
     problems = watch(page, gw.url);
-    await mkdir(docs, { recursive: true });
+    await mkdir(SHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
@@ -184,7 +191,7 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     await expect.poll(() => step.textContent()).toMatch(/"timezone":"Europe\/London"[\s\S]*Result\s*\d{4}-\d\d-\d\dT/);
     await step.locator('summary').click();
     await page.getByLabel('Message').focus();
-    await page.screenshot({ path: join(docs, 'control-ui-chat.png') });
+    await page.screenshot({ path: join(SHOTS, 'control-ui-chat.png') });
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.getByRole('list', { name: 'Stored sessions' }).waitFor({ timeout: UI_TIMEOUT });
     await page
@@ -238,7 +245,7 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     await main.waitFor({ timeout: UI_TIMEOUT });
     expect(await list.getByRole('listitem').count()).toBe(2);
     await expect.poll(() => main.textContent()).toMatch(/\d+ messages/);
-    await page.screenshot({ path: join(docs, 'control-ui-sessions.png') });
+    await page.screenshot({ path: join(SHOTS, 'control-ui-sessions.png') });
 
     const side = list.getByRole('listitem').filter({ hasText: 'agent:main:ui-' });
     await side.getByRole('button', { name: 'Open' }).click();
@@ -282,12 +289,15 @@ describe.skipIf(!chromium || !built)('Control UI in Chromium', () => {
     const stats = page.locator('dl.stats');
     await stats.waitFor({ timeout: UI_TIMEOUT });
     expect(await stats.textContent()).toContain(gw.ctx.version);
-    expect(await stats.textContent()).toMatch(/Connected clients\s*1/);
+    expect(await stats.textContent()).toMatch(/Clients\s*1/);
     // Samples are taken every 5 s; ask for a fresh one now that no run is going.
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect.poll(() => stats.textContent(), { timeout: UI_TIMEOUT }).toMatch(/Active runs\s*0/);
     expect(await page.getByRole('img', { name: /active runs now 0/ }).count()).toBe(1);
-    await page.screenshot({ path: join(docs, 'control-ui-status.png') });
+    // The gateway's status reports its request rate, so the chart has both series.
+    expect(await stats.textContent()).toMatch(/Requests \/ min\s*\d+/);
+    expect(await page.locator('.chart polyline').count()).toBe(2);
+    await page.screenshot({ path: join(SHOTS, 'control-ui-status.png') });
   });
 
   it('asks for a password when the gateway uses one', async () => {
@@ -345,7 +355,7 @@ describe.skipIf(!chromium || !built)('Control UI across a gateway restart', () =
       await page.getByLabel('Message').fill('after the restart');
       await page.getByLabel('Message').press('Enter');
       await page.getByText('You said: after the restart').waitFor({ timeout: UI_TIMEOUT });
-      await page.screenshot({ path: join(ROOT, 'docs', 'control-ui-mobile-dark.png') });
+      await page.screenshot({ path: join(SHOTS, 'control-ui-mobile-dark.png') });
       expect(problems).toEqual([]);
     } finally {
       await browser.close();

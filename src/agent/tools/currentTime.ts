@@ -1,23 +1,17 @@
-import { toolError, type BuiltinTool } from './tool.js';
+import { z } from 'zod';
+import { defineTool, toolError } from './tool.js';
 
 /** The current time as ISO 8601, in UTC or in an IANA time zone (with its offset). */
-export const currentTime: BuiltinTool = {
-  spec: {
-    name: 'current_time',
-    description:
-      'Returns the current date and time as ISO 8601. Pass an IANA time zone (e.g. "Europe/Paris") for local time.',
-    parameters: {
-      type: 'object',
-      properties: { timezone: { type: 'string', description: 'IANA time zone name; UTC when omitted.' } },
-      additionalProperties: false,
-    },
-  },
+export const currentTime = defineTool({
+  name: 'current_time',
+  description:
+    'Returns the current date and time as ISO 8601. Pass an IANA time zone (e.g. "Europe/Paris") for local time.',
+  args: z.strictObject({ timezone: z.string().describe('IANA time zone name; UTC when omitted.').optional() }),
   availableTo: () => true,
   async run(args) {
     const now = new Date();
     const zone = args.timezone;
-    if (zone === undefined || zone === null || zone === '') return { output: now.toISOString(), isError: false };
-    if (typeof zone !== 'string') return toolError('timezone must be a string');
+    if (zone === undefined || zone === '') return { output: now.toISOString(), isError: false };
     let format: Intl.DateTimeFormat;
     try {
       format = new Intl.DateTimeFormat('en-US', {
@@ -36,7 +30,7 @@ export const currentTime: BuiltinTool = {
     }
     return { output: `${isoInZone(format, now)} (${zone})`, isError: false };
   },
-};
+});
 
 function isoInZone(format: Intl.DateTimeFormat, date: Date): string {
   const part: Record<string, string> = {};

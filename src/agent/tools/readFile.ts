@@ -1,23 +1,16 @@
-import { toolError, type BuiltinTool } from './tool.js';
+import { z } from 'zod';
+import { defineTool, toolError } from './tool.js';
 
 export const READ_FILE_MAX_BYTES = 64 * 1024;
 
 /** Reads a text file inside the agent's own workspace; anything outside it is refused. */
-export const readFile: BuiltinTool = {
-  spec: {
-    name: 'read_file',
-    description: `Reads a UTF-8 text file from the agent workspace (path relative to it). At most ${READ_FILE_MAX_BYTES} bytes are returned.`,
-    parameters: {
-      type: 'object',
-      properties: { path: { type: 'string', description: 'File path relative to the workspace root.' } },
-      required: ['path'],
-      additionalProperties: false,
-    },
-  },
+export const readFile = defineTool({
+  name: 'read_file',
+  description: `Reads a UTF-8 text file from the agent workspace (path relative to it). At most ${READ_FILE_MAX_BYTES} bytes are returned.`,
+  args: z.strictObject({ path: z.string().describe('File path relative to the workspace root.') }),
   availableTo: (agent) => agent.workspace !== undefined,
-  async run(args, { agent, workspace }) {
-    const path = args.path;
-    if (typeof path !== 'string' || path.trim() === '') return toolError('path must be a non-empty string');
+  async run({ path }, { agent, workspace }) {
+    if (path.trim() === '') return toolError('path must be a non-empty string');
     if (agent.workspace === undefined) return toolError('this agent has no workspace');
     if (/^([/\\]|[A-Za-z]:)/.test(path) || path.split(/[/\\]/).includes('..')) {
       return toolError('path must stay inside the workspace (relative, no "..")');
@@ -44,4 +37,4 @@ export const readFile: BuiltinTool = {
     }
     return { output: text, isError: false };
   },
-};
+});

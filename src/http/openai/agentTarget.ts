@@ -8,6 +8,7 @@ export interface AgentTarget {
 }
 
 const SESSION_KEY = /^[A-Za-z0-9_:./-]{1,512}$/;
+const MAX_USER = 256;
 
 /** Contract point 4: the header wins, then the `model` forms; anything else is 404 listing valid ids. */
 export function resolveAgentId(agents: AgentRegistry, model: string | undefined, header: string | undefined): string {
@@ -73,6 +74,14 @@ export function resolveSessionKey(
     return { agentId, sessionKey: explicit, stateless: false };
   }
   if (typeof user === 'string' && user.trim() !== '') {
+    if (user.length > MAX_USER) {
+      throw openAiException({
+        kind: 'invalid_request',
+        param: 'user',
+        code: 'invalid_value',
+        message: `Invalid value for 'user': at most ${MAX_USER} characters (it names the session).`,
+      });
+    }
     return { agentId, sessionKey: `agent:${agentId}:${prefix}-user:${user.trim().toLowerCase()}`, stateless: false };
   }
   if (chatId !== undefined) return { agentId, sessionKey: `agent:${agentId}:openwebui:${chatId}`, stateless: false };

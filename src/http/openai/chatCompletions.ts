@@ -8,8 +8,9 @@ import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
+import { serverTiming } from '../serverTiming.js';
 import { sseKeepalive } from '../sseKeepalive.js';
-import { honoSseStreamer, type SseSink } from '../sseStream.js';
+import type { SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
 import { errorResponse, openAiException } from './errors.js';
@@ -26,13 +27,8 @@ const newId = () => crypto.randomUUID().replaceAll('-', '');
  * `POST /v1/chat/completions`: one agent run per request, adapted to OpenAI's wire format.
  * @see docs/chat-completions-contract.md (what the endpoint promises; "contract point N" refers to its list)
  */
-export function chatCompletionsRoutes(
-  ctx: GatewayContext,
-  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
-): Hono<AppEnv> {
+export function chatCompletionsRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.chatCompletions;
-  const streamEvents = edge.sse ?? honoSseStreamer;
-  const requestSignal = edge.requestSignal ?? ((c: { req: { raw: Request } }) => c.req.raw.signal);
   const isTaskPrompt = taskPromptMatcher(settings.openWebUi.taskPatterns);
   const sessionPerChat = settings.openWebUi.sessionPerChat;
 
@@ -77,7 +73,7 @@ export function chatCompletionsRoutes(
           ctx.idempotency,
           async () => [target.stateless ? '' : target.sessionKey, agentId, await c.req.text()],
           stream,
-          streamEvents,
+          edge.sse,
         );
         if ('respond' in gate) return gate.respond;
         const { recorder } = gate;
@@ -98,7 +94,7 @@ export function chatCompletionsRoutes(
           toolChoice: plain ? undefined : toolChoiceOf(body.tool_choice),
           sampling: samplingOf(body),
           // A keyed request outlives its connection: the client's retry picks the answer up.
-          signal: recorder === undefined ? requestSignal(c) : undefined,
+          signal: recorder === undefined ? edge.requestSignal(c) : undefined,
         };
         let handle: RunHandle;
         try {
@@ -140,7 +136,7 @@ export function chatCompletionsRoutes(
           recorder?.frame(payload);
           return sink.data(payload);
         };
-        return streamEvents(c, async (stream) => {
+        return edge.sse(c, async (stream) => {
           if (recorder === undefined) stream.onAbort(() => handle.abort('client disconnected'));
           await send(stream, adapter.start());
           const keepalive = sseKeepalive(stream, settings.keepaliveMs);
@@ -158,16 +154,6 @@ export function chatCompletionsRoutes(
       },
     )
     .all('/', () => errorResponse({ kind: 'method_not_allowed', allow: 'POST' }));
-}
-
-/**
- * The gateway's own time so far and, once the run is over, the provider's: a stream sends only
- * its time to headers, as the model has not been called yet.
- */
-function serverTiming(startedAt: number | undefined, providerMs?: number): string {
-  const total = startedAt === undefined ? 0 : performance.now() - startedAt;
-  if (providerMs === undefined) return `gw;dur=${total.toFixed(2)}`;
-  return `gw;dur=${Math.max(0, total - providerMs).toFixed(2)}, provider;dur=${providerMs.toFixed(1)}`;
 }
 
 function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {

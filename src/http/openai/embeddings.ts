@@ -8,6 +8,7 @@ import { embed } from '../../providers/embeddings.js';
 import { ProviderError, type ResolvedModel } from '../../providers/types.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
+import type { HttpEdge } from '../httpEdge.js';
 import { resolveAgentId } from './agentTarget.js';
 import { errorResponse, openAiException, type OpenAiError } from './errors.js';
 import { rejectInvalidBody } from './invalidBody.js';
@@ -31,13 +32,14 @@ const embeddingsRequestSchema = z.looseObject({
  * (`agents.*.embeddingModel`, or the `x-openclaw-model` header) answers.
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
-export function embeddingsRoutes(ctx: GatewayContext): Hono<AppEnv> {
+export function embeddingsRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const maxBodyBytes = ctx.config.gateway.http.endpoints.chatCompletions.maxBodyBytes;
   return new Hono<AppEnv>()
     .post(
       '/',
       bufferedBody({
         maxSize: maxBodyBytes,
+        read: edge.readBody,
         onError: () => {
           throw openAiException({ kind: 'payload_too_large', limit: maxBodyBytes });
         },

@@ -13,6 +13,8 @@ export type OpenAiError =
   | { kind: 'method_not_allowed'; allow: string }
   | { kind: 'conflict'; message: string; code: string }
   | { kind: 'payload_too_large'; limit?: number }
+  | { kind: 'headers_too_large' }
+  | { kind: 'request_timeout' }
   | { kind: 'misdirected'; message: string }
   | { kind: 'rate_limited'; message: string; retryAfterMs: number; code?: 'rate_limit_exceeded' | 'auth_rate_limited' }
   | { kind: 'upstream'; message: string }
@@ -83,6 +85,18 @@ export function shapeError(e: OpenAiError): Shaped {
           null,
           'payload_too_large',
         ),
+        headers: {},
+      };
+    case 'headers_too_large':
+      return {
+        status: 431,
+        body: body('Request headers too large.', 'invalid_request_error', null, 'request_header_fields_too_large'),
+        headers: {},
+      };
+    case 'request_timeout':
+      return {
+        status: 408,
+        body: body('The request was not received in time.', 'invalid_request_error', null, 'request_timeout'),
         headers: {},
       };
     case 'misdirected':

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedJson, checkBodyBounds } from './jsonLimits.js';
 
 /**
  * `POST /v1/chat/completions` body. Objects are loose: unknown fields are accepted and
@@ -6,8 +7,17 @@ import { z } from 'zod';
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
 
+/** OpenAI's own cap on `tools`. */
+export const MAX_TOOLS = 128;
+export const MAX_CONTENT_PARTS = 1024;
+
+const jsonSchema = boundedJson();
+
 const contentPart = z.looseObject({ type: z.string() });
-const content = z.union([z.string(), z.array(contentPart)]);
+const content = z.union([
+  z.string(),
+  z.array(contentPart).max(MAX_CONTENT_PARTS, `at most ${MAX_CONTENT_PARTS} content parts`),
+]);
 
 const toolCall = z.looseObject({
   id: z.string().min(1),
@@ -33,7 +43,7 @@ const tool = z.looseObject({
   function: z.looseObject({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'),
     description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    parameters: jsonSchema.optional(),
     strict: z.boolean().nullable().optional(),
   }),
 });
@@ -43,35 +53,52 @@ const toolChoice = z.union([
   z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
 ]);
 
+const responseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({
+      name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'),
+      description: z.string().optional(),
+      schema: jsonSchema.optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
 const penalty = z.number().min(-2).max(2).nullable().optional();
 const tokenCap = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().optional();
 
-export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().max(256).optional(),
-  messages: z.array(message).min(1, 'must contain at least one message'),
-  stream: z.boolean().nullable().optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().min(0).max(1).nullable().optional(),
-  max_tokens: tokenCap,
-  max_completion_tokens: tokenCap,
-  stop: z
-    .union([z.string().min(1), z.array(z.string().min(1)).max(4, 'at most 4 stop sequences')])
-    .nullable()
-    .optional(),
-  seed: z.number().int().nullable().optional(),
-  presence_penalty: penalty,
-  frequency_penalty: penalty,
-  n: z
-    .number()
-    .refine((n) => n === 1, 'only n = 1 is supported')
-    .nullable()
-    .optional(),
-  tools: z.array(tool).nullable().optional(),
-  tool_choice: toolChoice.nullable().optional(),
-  /** Only a string selects a session; Open WebUI may send an object, which is ignored. */
-  user: z.unknown().optional(),
-});
+export const chatCompletionRequestSchema = z
+  .looseObject({
+    model: z.string().max(256).optional(),
+    messages: z.array(message).min(1, 'must contain at least one message'),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    top_p: z.number().min(0).max(1).nullable().optional(),
+    max_tokens: tokenCap,
+    max_completion_tokens: tokenCap,
+    stop: z
+      .union([z.string().min(1), z.array(z.string().min(1)).max(4, 'at most 4 stop sequences')])
+      .nullable()
+      .optional(),
+    seed: z.number().int().nullable().optional(),
+    presence_penalty: penalty,
+    frequency_penalty: penalty,
+    n: z
+      .number()
+      .refine((n) => n === 1, 'only n = 1 is supported')
+      .nullable()
+      .optional(),
+    tools: z.array(tool).max(MAX_TOOLS, `at most ${MAX_TOOLS} tools`).nullable().optional(),
+    tool_choice: toolChoice.nullable().optional(),
+    /** Only a string selects a session; Open WebUI may send an object, which is ignored. */
+    user: z.unknown().optional(),
+    response_format: responseFormat.nullable().optional(),
+  })
+  .superRefine(checkBodyBounds);
 
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
 export type RequestMessage = ChatCompletionRequest['messages'][number];

@@ -1,6 +1,9 @@
 import type { RunError } from '../../agent/events.js';
 import type { OpenAiError } from './errors.js';
 
+/** Told to a client when a provider's 429 named no time. */
+const DEFAULT_RETRY_AFTER_MS = 5_000;
+
 /** How a run that failed before any byte was sent is answered over HTTP. */
 export function httpErrorOf(error: RunError): OpenAiError {
   switch (error.code) {
@@ -11,6 +14,13 @@ export function httpErrorOf(error: RunError): OpenAiError {
     case 'invalid_request':
       return { kind: 'invalid_request', message: error.message, param: error.param ?? null };
     case 'provider':
+      // Rate limited all the way down the model list: the client may come back, and is told when.
+      if (error.status === 429)
+        return {
+          kind: 'rate_limited',
+          message: error.message,
+          retryAfterMs: error.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS,
+        };
       return { kind: 'upstream', message: error.message };
     case 'unavailable':
       return { kind: 'unavailable', message: error.message, retryAfterMs: error.retryAfterMs };
@@ -27,7 +37,7 @@ export function httpErrorOf(error: RunError): OpenAiError {
 export function streamErrorOf(error: RunError): OpenAiError {
   switch (error.code) {
     case 'provider':
-      return { kind: 'upstream', message: error.message };
+      return error.status === 429 ? httpErrorOf(error) : { kind: 'upstream', message: error.message };
     case 'timeout':
       return { kind: 'timeout', message: error.message };
     default:

@@ -2,25 +2,30 @@ import type { ChatMessage, ContentPart } from '../../messages.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { openAiException } from '../openai/errors.js';
 import { imagePart } from '../openai/runMessages.js';
+import { readInputFile } from './inputFiles.js';
 import type { ClientTools } from './clientTools.js';
 import type { InputItem, ResponsesRequest } from './requestSchema.js';
 
-type ImageLimits = GatewayConfig['gateway']['http']['endpoints']['responses']['images'];
+type Endpoint = GatewayConfig['gateway']['http']['endpoints']['responses'];
+type ImageLimits = Endpoint['images'];
 
 export interface ConvertedInput {
   messages: ChatMessage[];
-  /** `instructions`, then system/developer text: appended to the agent's own prompt. */
+  /** `instructions`, system/developer text, then inline files: appended to the agent's own prompt. */
   extraSystemPrompt: string | undefined;
 }
 
 export interface InputContext {
   images: ImageLimits;
+  files: Endpoint['files'];
   tools: ClientTools;
   /** An output item of a stored response, for `item_reference`; undefined when not kept. */
   storedItem(id: string): ChatMessage | undefined;
 }
 
 type Part = { type: string; [k: string]: unknown };
+/** Counted across the request: images against their limits, file texts collected for the prompt. */
+type Budget = { parts: number; bytes: number; files: string[] };
 
 function invalid(message: string, param: string): never {
   throw openAiException({ kind: 'invalid_request', message, param, code: 'invalid_value' });
@@ -34,7 +39,7 @@ export function toRunInput(body: ResponsesRequest, ctx: InputContext): Converted
   const system: string[] = [];
   if (body.instructions?.trim()) system.push(body.instructions.trim());
   const messages: ChatMessage[] = [];
-  const budget = { parts: 0, bytes: 0 };
+  const budget: Budget = { parts: 0, bytes: 0, files: [] };
 
   const add = (message: ChatMessage): void => {
     const last = messages.at(-1);
@@ -59,6 +64,7 @@ export function toRunInput(body: ResponsesRequest, ctx: InputContext): Converted
       'input',
     );
   }
+  system.push(...budget.files);
   return { messages, extraSystemPrompt: system.length ? system.join('\n\n') : undefined };
 }
 
@@ -66,7 +72,7 @@ function convertItem(
   item: InputItem,
   param: string,
   ctx: InputContext,
-  budget: { parts: number; bytes: number },
+  budget: Budget,
   system: string[],
 ): ChatMessage | undefined {
   if (!('type' in item) || item.type === undefined || item.type === 'message') {
@@ -81,7 +87,7 @@ function convertItem(
       case 'assistant':
         return { role: 'assistant', content: textOf(m.content, `${param}.content`) };
       case 'user':
-        return { role: 'user', content: userContent(m.content, `${param}.content`, ctx.images, budget) };
+        return { role: 'user', content: userContent(m.content, `${param}.content`, ctx, budget) };
     }
   }
   switch (item.type) {
@@ -120,8 +126,8 @@ function textOf(content: string | Part[], param: string): string {
 function userContent(
   content: string | Part[],
   param: string,
-  limits: ImageLimits,
-  budget: { parts: number; bytes: number },
+  ctx: InputContext,
+  budget: Budget,
 ): string | ContentPart[] {
   if (typeof content === 'string') return content;
   const parts: ContentPart[] = [];
@@ -132,9 +138,12 @@ function userContent(
     } else if (part.type === 'input_image') {
       if (typeof part.file_id === 'string' && part.image_url == null)
         invalid('input_image by file_id is not supported; send image_url as a data URL.', `${at}.file_id`);
-      parts.push(imagePart(part.image_url, `${at}.image_url`, limits, budget, 'responses'));
+      parts.push(imagePart(part.image_url, `${at}.image_url`, ctx.images, budget, 'responses'));
     } else if (part.type === 'input_file') {
-      invalid('input_file parts are not supported by this gateway yet; send the text as input_text.', `${at}.type`);
+      const file = readInputFile(part, at, ctx.files, budget.files.length + 1);
+      budget.files.push(file.block);
+      // The text goes to the system prompt (kept out of the transcript); the turn says where it was attached.
+      parts.push({ type: 'text', text: `[attached file ${file.name} (${file.id})]` });
     } else {
       invalid(`Unsupported content part type "${part.type}"; use "input_text" or "input_image".`, `${at}.type`);
     }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { boundedJson, checkBodyBounds } from '../openai/jsonLimits.js';
+import { MAX_CONTENT_PARTS, MAX_TOOLS } from '../openai/requestSchema.js';
 
 /**
  * `POST /v1/responses` body. Objects are loose and unknown item or tool types pass: real
@@ -8,7 +10,8 @@ import { z } from 'zod';
  */
 
 const part = z.looseObject({ type: z.string() });
-const messageContent = z.union([z.string(), z.array(part)]);
+const parts = z.array(part).max(MAX_CONTENT_PARTS, `at most ${MAX_CONTENT_PARTS} content parts`);
+const messageContent = z.union([z.string(), parts]);
 
 /** One `input` item; the `type` of a message item may be left out, as OpenAI allows. */
 const inputItem = z.union([
@@ -27,7 +30,7 @@ const inputItem = z.union([
   z.looseObject({
     type: z.literal('function_call_output'),
     call_id: z.string().min(1),
-    output: z.union([z.string(), z.array(part)]),
+    output: z.union([z.string(), parts]),
   }),
   z.looseObject({ type: z.literal('item_reference'), id: z.string().min(1) }),
   // reasoning, web_search_call, local_shell_call...: accepted and left out.
@@ -42,7 +45,7 @@ const functionTool = z.looseObject({
   type: z.literal('function'),
   name: functionName,
   description: z.string().nullish(),
-  parameters: z.record(z.string(), z.unknown()).nullish(),
+  parameters: boundedJson().nullish(),
   strict: z.boolean().nullish(),
 });
 
@@ -50,7 +53,7 @@ const namespaceTool = z.looseObject({
   type: z.literal('namespace'),
   name: functionName,
   description: z.string().nullish(),
-  tools: z.array(part),
+  tools: z.array(part).max(MAX_TOOLS, `at most ${MAX_TOOLS} tools`),
 });
 
 /** Function and namespace tools are offered to the model; hosted tools (web_search, ...) are left out. */
@@ -67,23 +70,42 @@ const toolChoice = z.union([
   z.looseObject({ type: z.string().refine((t) => t !== 'function') }),
 ]);
 
-export const responsesRequestSchema = z.looseObject({
-  model: z.string().max(256).optional(),
-  input: z.union([z.string(), z.array(inputItem)]),
-  instructions: z.string().nullish(),
-  tools: z.array(tool).nullish(),
-  tool_choice: toolChoice.nullish(),
-  stream: z.boolean().nullish(),
-  store: z.boolean().nullish(),
-  previous_response_id: z.string().min(1).nullish(),
-  max_output_tokens: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  parallel_tool_calls: z.boolean().nullish(),
-  metadata: z.record(z.string(), z.string()).nullish(),
-  /** Only a string selects a session. */
-  user: z.unknown().optional(),
+/** `text.format`: a JSON schema the output must follow is bounded like a tool's parameters. */
+const textConfig = z.looseObject({
+  format: z
+    .discriminatedUnion('type', [
+      z.looseObject({ type: z.literal('text') }),
+      z.looseObject({ type: z.literal('json_object') }),
+      z.looseObject({
+        type: z.literal('json_schema'),
+        name: functionName,
+        schema: boundedJson(),
+        strict: z.boolean().nullish(),
+      }),
+    ])
+    .nullish(),
 });
+
+export const responsesRequestSchema = z
+  .looseObject({
+    model: z.string().max(256).optional(),
+    input: z.union([z.string(), z.array(inputItem)]),
+    instructions: z.string().nullish(),
+    tools: z.array(tool).max(MAX_TOOLS, `at most ${MAX_TOOLS} tools`).nullish(),
+    tool_choice: toolChoice.nullish(),
+    text: textConfig.nullish(),
+    stream: z.boolean().nullish(),
+    store: z.boolean().nullish(),
+    previous_response_id: z.string().min(1).nullish(),
+    max_output_tokens: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
+    temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().min(0).max(1).nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
+    metadata: z.record(z.string(), z.string()).nullish(),
+    /** Only a string selects a session. */
+    user: z.unknown().optional(),
+  })
+  .superRefine(checkBodyBounds);
 
 export type ResponsesRequest = z.output<typeof responsesRequestSchema>;
 export type InputItem = Extract<ResponsesRequest['input'], unknown[]>[number];

@@ -8,7 +8,7 @@ import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
 import { bufferedBody } from '../bufferedBody.js';
 import { sseKeepalive } from '../sseKeepalive.js';
-import { honoSseStreamer } from '../sseStream.js';
+import { serverTiming } from '../serverTiming.js';
 import { resolveAgentId, resolveSessionKey, type AgentTarget } from '../openai/agentTarget.js';
 import { errorResponse, openAiException } from '../openai/errors.js';
 import { rejectInvalidBody } from '../openai/invalidBody.js';
@@ -25,13 +25,8 @@ import { ResponseStore } from './responseStore.js';
  * per request, the same run as chat completions, adapted to OpenAI's Responses wire.
  * @see https://platform.openai.com/docs/api-reference/responses
  */
-export function responsesRoutes(
-  ctx: GatewayContext,
-  edge: Pick<HttpEdge, 'sse' | 'requestSignal' | 'readBody'> = {},
-): Hono<AppEnv> {
+export function responsesRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEnv> {
   const settings = ctx.config.gateway.http.endpoints.responses;
-  const streamEvents = edge.sse ?? honoSseStreamer;
-  const requestSignal = edge.requestSignal ?? ((c: Context) => c.req.raw.signal);
   const store = new ResponseStore({
     maxCount: settings.storedResponses.maxCount,
     maxBytes: settings.storedResponses.maxBytes,
@@ -88,6 +83,7 @@ export function responsesRoutes(
         const tools = toClientTools(body.tools, body.tool_choice);
         const converted = toRunInput(body, {
           images: settings.images,
+          files: settings.files,
           tools,
           storedItem: (id) => store.item(id),
         });
@@ -105,7 +101,7 @@ export function responsesRoutes(
             topP: body.top_p ?? undefined,
             maxTokens: body.max_output_tokens ?? undefined,
           },
-          signal: requestSignal(c),
+          signal: edge.requestSignal(c),
         };
         let handle: RunHandle;
         try {
@@ -132,13 +128,16 @@ export function responsesRoutes(
         if (body.stream !== true) {
           for await (const event of handle.events) adapter.onEvent(event);
           const result = await handle.result;
+          c.set('providerMs', result.providerMs);
           keep();
           if (result.error) return errorResponse(httpErrorOf(result.error));
+          c.header('server-timing', serverTiming(c.get('startedAt'), result.providerMs));
           return c.json(adapter.response);
         }
 
         c.header('x-accel-buffering', 'no');
-        return streamEvents(c, async (stream) => {
+        c.header('server-timing', serverTiming(c.get('startedAt')));
+        return edge.sse(c, async (stream) => {
           stream.onAbort(() => handle.abort('client disconnected'));
           let sequence = 0;
           const send = (events: WireEvent[]): Promise<void> => {

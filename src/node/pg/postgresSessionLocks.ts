@@ -49,9 +49,20 @@ export class PostgresSessionLocks implements SharedSessionLocks {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+    // PostgreSQL drops the lock with the connection; whoever holds it must stop at once.
+    const lost = new AbortController();
+    const onGone = (): void => {
+      if (!released) lost.abort(new Error('session lock lost'));
+    };
+    client.once('error', onGone);
+    client.once('end', onGone);
     return {
+      lost: lost.signal,
       release: () => {
         if (released) return;
+        client.off('error', onGone);
+        client.off('end', onGone);
+        if (lost.signal.aborted) return drop(true);
         client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SESSION_LOCK_NAMESPACE, key]).then(
           () => drop(false),
           () => drop(true),

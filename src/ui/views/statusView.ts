@@ -69,7 +69,7 @@ export function statusView(app: ControlModel) {
           ? html`<p class="muted">Loading…</p>`
           : html`<dl class="stats">
                 ${stat('Version', latest.version)} ${stat('Uptime', durationText(latest.uptimeMs))}
-                ${stat('Active runs', String(last?.activeRuns ?? 0))} ${stat('Connected clients', String(last?.clients ?? 0))}
+                ${stat('Active runs', String(last?.activeRuns ?? 0))} ${stat('Clients', String(last?.clients ?? 0))}
                 ${last?.requestsPerMinute !== undefined ? stat('Requests / min', String(last.requestsPerMinute)) : nothing}
                 ${stat('Sessions', String(latest.sessions.count))}
               </dl>
