@@ -18,13 +18,22 @@ const ask = (g: TestGateway) =>
     body: JSON.stringify({ model: 'openclaw', messages: [{ role: 'user', content: 'slow please' }] }),
   });
 
+/** The request is in flight once the provider has it; a fixed sleep raced the loaded CI box. */
+async function providerReached(provider: FakeProvider): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (provider.requests.length === 0) {
+    if (Date.now() > deadline) throw new Error('the provider never received the request');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('graceful stop', () => {
   it('lets a request in flight finish, refuses new connections, then closes', async () => {
     fake = await startFakeOpenAI({ delayMs: 40 });
     fake.setDefault({ text: 'one two three four five six seven eight' });
     gw = await startTestGateway(chatConfig(withFakeProvider(fake.url)));
     const inFlight = ask(gw);
-    await new Promise((r) => setTimeout(r, 100));
+    await providerReached(fake);
     const stopping = gw.close('test');
     expect(gw.ctx.shuttingDown()).toBe(true);
     const res = await inFlight;
@@ -40,7 +49,7 @@ describe('graceful stop', () => {
     fake.setDefault({ text: 'a b c d e f g h i j' });
     gw = await startTestGateway(chatConfig(withFakeProvider(fake.url, { gateway: { shutdownGraceMs: 200 } })));
     const inFlight = ask(gw).catch((err: unknown) => err);
-    await new Promise((r) => setTimeout(r, 100));
+    await providerReached(fake);
     const started = Date.now();
     await gw.close('test');
     expect(Date.now() - started).toBeLessThan(3000);
