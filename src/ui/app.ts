@@ -1,43 +1,16 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { LitElement, type PropertyValues } from 'lit';
 import { VERSION } from '../version.js';
-import logoUrl from './favicon.svg';
-import type { ControlModel, View } from './controlModel.js';
+import type { ControlModel, PendingConfirm, SessionChange, View } from './controlModel.js';
 import { Conversation } from './conversation.js';
-import { GatewayClient, GatewayRequestError, type LinkState } from './gatewayClient.js';
+import { errorText, GatewayClient, type LinkState } from './gatewayClient.js';
 import { randomId } from './ids.js';
+import { gatewaySocketUrl, viewFromHash } from './pageAddress.js';
 import type { AgentsListResult, ChatEventPayload, AgentEventPayload, EventFrame, SessionRow } from './protocol.js';
+import { refusalFor } from './refusal.js';
+import { sessionChangeConfirm } from './sessionChange.js';
 import { type AuthMode, clearSecret, loadSecret, saveSecret, takeTokenFromAddress } from './secretStore.js';
 import { StatusFeed } from './statusFeed.js';
-import { chatView } from './views/chatView.js';
-import { connectView } from './views/connectView.js';
-import { linkBanner, linkPill } from './views/linkViews.js';
-import { sessionsView } from './views/sessionsView.js';
-import { statusView } from './views/statusView.js';
-
-export interface PendingConfirm {
-  title: string;
-  body: string;
-  action: string;
-  run: () => Promise<void>;
-}
-
-function viewFromHash(hash: string): View {
-  if (hash === '#/sessions') return 'sessions';
-  if (hash === '#/status') return 'status';
-  return 'chat';
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof GatewayRequestError) return err.shape.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** The gateway this page came from: its WebSocket is on `/` of the same origin. */
-function gatewaySocketUrl(): string {
-  const url = new URL('/', location.href);
-  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.toString();
-}
+import { shellView } from './views/shellView.js';
 
 /**
  * The Control UI shell: owns the connection and the page state, renders the view for the address's
@@ -111,18 +84,10 @@ export class ControlApp extends LitElement implements ControlModel {
   }
 
   private onRefused(code: string | undefined, error: { message: string; retryAfterMs?: number }): void {
-    if (code === 'AUTH_PASSWORD_MISSING' || code === 'AUTH_PASSWORD_MISMATCH') this.authMode = 'password';
-    if (code === 'AUTH_TOKEN_MISSING' || code === 'AUTH_TOKEN_MISMATCH') this.authMode = 'token';
-    const what = this.authMode === 'password' ? 'password' : 'token';
-    if (code?.endsWith('_MISSING')) {
-      this.refusal = undefined;
-      return;
-    }
-    clearSecret();
-    if (code?.endsWith('_MISMATCH')) this.refusal = `The gateway refused this ${what}. Check it and try again.`;
-    else if (code === 'AUTH_RATE_LIMITED')
-      this.refusal = `Too many wrong attempts from this address. Try again in ${Math.ceil((error.retryAfterMs ?? 60_000) / 1000)} s.`;
-    else this.refusal = `The gateway refused the connection: ${error.message}`;
+    const next = refusalFor(code, error, this.authMode);
+    this.authMode = next.authMode;
+    this.refusal = next.message;
+    if (next.forgetSecret) clearSecret();
   }
 
   submitSecret(secret: string): void {
@@ -281,33 +246,13 @@ export class ControlApp extends LitElement implements ControlModel {
     this.requestUpdate();
   }
 
-  askReset(key: string): void {
-    this.confirm = {
-      title: 'Reset this session?',
-      body: `${key} keeps its key but starts again with an empty history. A reply in progress is stopped.`,
-      action: 'Reset',
-      run: async () => {
-        await this.client.request('sessions.reset', { key });
-        this.notice = `Session ${key} reset`;
-        if (this.conversation?.sessionKey === key) await this.reloadHistory();
-        await this.loadSessions();
-      },
-    };
-    this.requestUpdate();
-  }
-
-  askDelete(key: string): void {
-    this.confirm = {
-      title: 'Delete this session?',
-      body: `${key} and its whole history are removed from the gateway. This cannot be undone.`,
-      action: 'Delete',
-      run: async () => {
-        await this.client.request('sessions.delete', { key });
-        this.notice = `Session ${key} deleted`;
-        if (this.conversation?.sessionKey === key) await this.reloadHistory();
-        await this.loadSessions();
-      },
-    };
+  askSessionChange(change: SessionChange, key: string): void {
+    this.confirm = sessionChangeConfirm(change, key, async () => {
+      await this.client.request(change === 'reset' ? 'sessions.reset' : 'sessions.delete', { key });
+      this.notice = `Session ${key} ${change === 'reset' ? 'reset' : 'deleted'}`;
+      if (this.conversation?.sessionKey === key) await this.reloadHistory();
+      await this.loadSessions();
+    });
     this.requestUpdate();
   }
 
@@ -345,62 +290,7 @@ export class ControlApp extends LitElement implements ControlModel {
     }
   }
 
-  private navLink(view: View, label: string) {
-    return html`<a href="#/${view}" aria-current=${this.view === view ? 'page' : nothing}>${label}</a>`;
-  }
-
   protected override render() {
-    const showApp = this.everConnected && this.link.kind !== 'refused';
-    return html`
-      <a class="skip" href="#main">Skip to content</a>
-      <header class="topbar">
-        <div class="brand">
-          <img src=${logoUrl} alt="" width="28" height="28" />
-          <span class="brand-name">OpenClaw <span class="brand-sub">Gateway</span></span>
-        </div>
-        ${
-          showApp
-            ? html`<nav aria-label="Views">
-                ${this.navLink('chat', 'Chat')}${this.navLink('sessions', 'Sessions')}${this.navLink('status', 'Status')}
-              </nav>`
-            : nothing
-        }
-        ${linkPill(this)}
-      </header>
-      ${linkBanner(this)}
-      <main id="main">
-        ${
-          showApp
-            ? this.view === 'sessions'
-              ? sessionsView(this)
-              : this.view === 'status'
-                ? statusView(this)
-                : chatView(this)
-            : connectView(this)
-        }
-      </main>
-      <p class="visually-hidden" role="status">${this.notice}</p>
-      <dialog
-        class="confirm"
-        aria-labelledby="confirm-title"
-        @cancel=${(e: Event) => {
-          e.preventDefault();
-          void this.answerConfirm(false);
-        }}
-      >
-        ${
-          this.confirm
-            ? html`<h2 id="confirm-title">${this.confirm.title}</h2>
-                <p>${this.confirm.body}</p>
-                <div class="dialog-actions">
-                  <button type="button" class="secondary" @click=${() => this.answerConfirm(false)}>Cancel</button>
-                  <button type="button" class="danger" @click=${() => this.answerConfirm(true)}>
-                    ${this.confirm.action}
-                  </button>
-                </div>`
-            : nothing
-        }
-      </dialog>
-    `;
+    return shellView(this);
   }
 }

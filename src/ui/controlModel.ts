@@ -6,8 +6,19 @@ import type { StatusFeed } from './statusFeed.js';
 
 export type View = 'chat' | 'sessions' | 'status';
 
+export type SessionChange = 'reset' | 'delete';
+
+/** An action waiting for the person's yes in the confirmation dialog. */
+export interface PendingConfirm {
+  title: string;
+  body: string;
+  action: string;
+  run: () => Promise<void>;
+}
+
 /** What the views read and the actions they call; the app element implements it. */
 export interface ControlModel {
+  readonly view: View;
   readonly link: LinkState;
   readonly authMode: AuthMode;
   readonly refusal: string | undefined;
@@ -21,6 +32,9 @@ export interface ControlModel {
   readonly sessions: SessionRow[] | undefined;
   readonly sessionsError: string | undefined;
   readonly status: StatusFeed;
+  /** A short line for a screen reader and the eye after an action. */
+  readonly notice: string;
+  readonly confirm: PendingConfirm | undefined;
 
   submitSecret(secret: string): void;
   retryNow(): void;
@@ -32,6 +46,6 @@ export interface ControlModel {
   noteScroll(el: HTMLElement): void;
   loadSessions(): Promise<void>;
   openSession(sessionKey: string, agentId: string): Promise<void>;
-  askReset(key: string): void;
-  askDelete(key: string): void;
+  askSessionChange(change: SessionChange, key: string): void;
+  answerConfirm(ok: boolean): Promise<void>;
 }

@@ -215,3 +215,9 @@ export class GatewayClient {
     for (const p of pending) p.reject(new Error(message));
   }
 }
+
+/** The message to show a person for a failed request. */
+export function errorText(err: unknown): string {
+  if (err instanceof GatewayRequestError) return err.shape.message;
+  return err instanceof Error ? err.message : String(err);
+}

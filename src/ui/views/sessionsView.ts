@@ -21,10 +21,10 @@ function row(app: ControlModel, s: SessionRow, now: number) {
       <button type="button" class="primary small" aria-label=${`Open ${s.key}`} @click=${() => app.openSession(s.key, s.agentId)}>
         Open
       </button>
-      <button type="button" class="secondary small" aria-label=${`Reset ${s.key}`} @click=${() => app.askReset(s.key)}>
+      <button type="button" class="secondary small" aria-label=${`Reset ${s.key}`} @click=${() => app.askSessionChange('reset', s.key)}>
         Reset
       </button>
-      <button type="button" class="danger-quiet small" aria-label=${`Delete ${s.key}`} @click=${() => app.askDelete(s.key)}>
+      <button type="button" class="danger-quiet small" aria-label=${`Delete ${s.key}`} @click=${() => app.askSessionChange('delete', s.key)}>
         Delete
       </button>
     </div>
