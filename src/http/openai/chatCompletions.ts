@@ -7,15 +7,14 @@ import type { ToolChoice } from '../../messages.js';
 import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
-import { bufferedBody } from '../bufferedBody.js';
 import { serverTiming } from '../serverTiming.js';
 import { sseKeepalive } from '../sseKeepalive.js';
 import type { SseSink } from '../sseStream.js';
 import { resolveAgentId, resolveSessionKey, statelessTarget } from './agentTarget.js';
 import { createChunkAdapter, finishReasonOf, usageBody } from './chunkAdapter.js';
-import { errorResponse, openAiException } from './errors.js';
+import { errorResponse } from './errors.js';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from './requestSchema.js';
-import { rejectInvalidBody } from './invalidBody.js';
+import { limitedBody, rejectInvalidBody } from './invalidBody.js';
 import { httpErrorOf } from './runErrors.js';
 import { toRunMessages } from './runMessages.js';
 import { openWebUiChatId, taskPromptMatcher } from './openWebUi.js';
@@ -35,13 +34,7 @@ export function chatCompletionsRoutes(ctx: GatewayContext, edge: HttpEdge): Hono
   return new Hono<AppEnv>()
     .post(
       '/',
-      bufferedBody({
-        maxSize: settings.maxBodyBytes,
-        read: edge.readBody,
-        onError: () => {
-          throw openAiException({ kind: 'payload_too_large', limit: settings.maxBodyBytes });
-        },
-      }),
+      limitedBody(settings.maxBodyBytes, edge.readBody),
       zValidator('json', chatCompletionRequestSchema, rejectInvalidBody),
       async (c) => {
         const body = c.req.valid('json');

@@ -7,11 +7,10 @@ import type { GatewayContext } from '../../context.js';
 import { embed } from '../../providers/embeddings.js';
 import { ProviderError, type ResolvedModel } from '../../providers/types.js';
 import type { AppEnv } from '../env.js';
-import { bufferedBody } from '../bufferedBody.js';
 import type { HttpEdge } from '../httpEdge.js';
 import { resolveAgentId } from './agentTarget.js';
 import { errorResponse, openAiException, type OpenAiError } from './errors.js';
-import { rejectInvalidBody } from './invalidBody.js';
+import { limitedBody, rejectInvalidBody } from './invalidBody.js';
 
 /** OpenAI's own limit on inputs per request. */
 const MAX_INPUTS = 2048;
@@ -37,13 +36,7 @@ export function embeddingsRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppE
   return new Hono<AppEnv>()
     .post(
       '/',
-      bufferedBody({
-        maxSize: maxBodyBytes,
-        read: edge.readBody,
-        onError: () => {
-          throw openAiException({ kind: 'payload_too_large', limit: maxBodyBytes });
-        },
-      }),
+      limitedBody(maxBodyBytes, edge.readBody),
       zValidator('json', embeddingsRequestSchema, rejectInvalidBody),
       async (c) => {
         const body = c.req.valid('json');

@@ -1,7 +1,20 @@
+import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 
+import { type BodyReader, bufferedBody } from '../bufferedBody.js';
 import { openAiException } from './errors.js';
 import { paramOf } from './requestSchema.js';
+
+/** A `/v1` POST body read through the edge's reader; past `maxBytes`, a 413 before the rest is read. */
+export function limitedBody(maxBytes: number, read: BodyReader): MiddlewareHandler {
+  return bufferedBody({
+    maxSize: maxBytes,
+    read,
+    onError: () => {
+      throw openAiException({ kind: 'payload_too_large', limit: maxBytes });
+    },
+  });
+}
 
 /**
  * The zValidator hook of a `/v1` body: the first issue as a 400 naming its `param`

@@ -6,12 +6,11 @@ import type { RunHandle, RunInput } from '../../agent/runtime.js';
 import type { GatewayContext } from '../../context.js';
 import type { HttpEdge } from '../httpEdge.js';
 import type { AppEnv } from '../env.js';
-import { bufferedBody } from '../bufferedBody.js';
 import { sseKeepalive } from '../sseKeepalive.js';
 import { serverTiming } from '../serverTiming.js';
 import { resolveAgentId, resolveSessionKey, type AgentTarget } from '../openai/agentTarget.js';
 import { errorResponse, openAiException } from '../openai/errors.js';
-import { rejectInvalidBody } from '../openai/invalidBody.js';
+import { limitedBody, rejectInvalidBody } from '../openai/invalidBody.js';
 import { httpErrorOf } from '../openai/runErrors.js';
 import { toClientTools } from './clientTools.js';
 import { createResponseEventAdapter } from './eventAdapter.js';
@@ -69,13 +68,7 @@ export function responsesRoutes(ctx: GatewayContext, edge: HttpEdge): Hono<AppEn
   return new Hono<AppEnv>()
     .post(
       '/',
-      bufferedBody({
-        maxSize: settings.maxBodyBytes,
-        read: edge.readBody,
-        onError: () => {
-          throw openAiException({ kind: 'payload_too_large', limit: settings.maxBodyBytes });
-        },
-      }),
+      limitedBody(settings.maxBodyBytes, edge.readBody),
       zValidator('json', responsesRequestSchema, rejectInvalidBody),
       async (c) => {
         const body = c.req.valid('json');
