@@ -1,21 +1,8 @@
 import type { Command } from 'commander';
 import { VERSION } from '../../version.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
+import type { StatusResult } from '../../ws/methods/health.js';
 import { connectGateway, type GatewayEndpoint, localGatewayEndpoint } from './gatewayClient.js';
-
-/** What the WS `status` method answers. */
-interface GatewayStatus {
-  version: string;
-  uptimeMs: number;
-  ready: boolean;
-  shuttingDown: boolean;
-  gateway: { port: number; bind: string; authMode: string };
-  connections: number;
-  defaultAgentId: string;
-  agents: string[];
-  activeRuns: { runId: string; sessionKey: string; agentId: string; startedAt: number }[];
-  sessions: { count: number };
-}
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -38,11 +25,11 @@ async function runStatus(opts: { config?: string; json: boolean }): Promise<numb
     process.stderr.write(`openclaw: ${err.message}\n`);
     return CONFIG_EXIT_CODE;
   }
-  let status: GatewayStatus;
+  let status: StatusResult;
   try {
     const client = await connectGateway({ ...endpoint, clientVersion: VERSION });
     try {
-      status = await client.request<GatewayStatus>('status');
+      status = await client.request<StatusResult>('status');
     } finally {
       client.close();
     }
