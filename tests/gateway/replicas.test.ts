@@ -16,13 +16,14 @@ import {
   replicaConfig,
   sleep,
   spawnReplica,
+  stallOrEcho,
   stopReplica,
+  textOf,
   withPassword,
 } from '../helpers/replicas.js';
 import { connectClient, wsUrl } from '../ws/wsTestClient.js';
 
 const silent: Logger = { verbose: false, log: () => undefined };
-const textOf = (m: any): string => (typeof m.content === 'string' ? m.content : '');
 
 describe.skipIf(POSTGRES_URL === undefined)('three gateway replicas on one PostgreSQL', () => {
   let db: TestDatabase;
@@ -42,14 +43,7 @@ describe.skipIf(POSTGRES_URL === undefined)('three gateway replicas on one Postg
   beforeAll(async () => {
     db = await createTestDatabase('replicas');
     provider = await startFakeOpenAI();
-    // Messages with STALL hang after two frames (a run in flight for as long as a test needs);
-    // the rest answer in a few paced frames, so overlapping turns would overlap at the provider.
-    provider.setDefault((body) => {
-      const last = textOf(body.messages.at(-1));
-      return last.includes('STALL')
-        ? { text: 'working on it', stallAfterChunks: 2 }
-        : { text: `echo: ${last}`, delayMs: 10 };
-    });
+    provider.setDefault(stallOrEcho);
     ({ dir, file } = await replicaConfig(
       chatConfig(
         withFakeProvider(provider.url, {

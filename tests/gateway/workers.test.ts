@@ -15,12 +15,13 @@ import {
   removeDir,
   replicaConfig,
   spawnReplica,
+  stallOrEcho,
   stopReplica,
+  textOf,
 } from '../helpers/replicas.js';
 import { connectClient, wsUrl } from '../ws/wsTestClient.js';
 
 const silent: Logger = { verbose: false, log: () => undefined };
-const textOf = (m: any): string => (typeof m.content === 'string' ? m.content : '');
 
 /** A keyed turn on a connection of its own, so node:cluster hands it to the next worker in turn. */
 function turnOnNewConnection(
@@ -72,12 +73,7 @@ describe.skipIf(POSTGRES_URL === undefined)('gateway.workers: 2 on one port, sha
   beforeAll(async () => {
     db = await createTestDatabase('workers');
     provider = await startFakeOpenAI();
-    provider.setDefault((body) => {
-      const last = textOf(body.messages.at(-1));
-      return last.includes('STALL')
-        ? { text: 'working on it', stallAfterChunks: 2 }
-        : { text: `echo: ${last}`, delayMs: 10 };
-    });
+    provider.setDefault(stallOrEcho);
     let file: string;
     ({ dir, file } = await replicaConfig(
       chatConfig(

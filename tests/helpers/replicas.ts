@@ -4,6 +4,20 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { spawnCli, type SpawnedCli, writeConfig } from './gateway.js';
 
+/** The text of a chat message as the fake provider received it. */
+export const textOf = (m: any): string => (typeof m.content === 'string' ? m.content : '');
+
+/**
+ * The provider script replica tests share: a message with STALL hangs after two frames (a run in flight for as
+ * long as a test needs); the rest answer in a few paced frames, so overlapping turns would overlap at the provider.
+ */
+export const stallOrEcho = (body: { messages: unknown[] }) => {
+  const last = textOf(body.messages.at(-1));
+  return last.includes('STALL')
+    ? { text: 'working on it', stallAfterChunks: 2 }
+    : { text: `echo: ${last}`, delayMs: 10 };
+};
+
 export const REPLICA_TOKEN = 'replica-token';
 /** Trust auth ignores it: there to prove it never reaches a log. */
 export const PG_PASSWORD = 'hunter2-never-logged';
