@@ -15,7 +15,9 @@ export interface Machine {
   cpu: string;
   node: string;
   platform: string;
+  /** 1, 5 and 15 min load averages at the start of the run, and at its end (the box is shared). */
   loadavg: number[];
+  loadavgEnd?: number[];
   memTotalMB: number;
 }
 

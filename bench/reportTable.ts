@@ -93,11 +93,13 @@ function loadTable(summary: CellSummary[], comparisons: Comparison[], stream: bo
   return table(header, rows);
 }
 
+const loads = (averages: number[]): string => averages.map((l) => l.toFixed(2)).join(' ');
+
 export function renderReport(results: BenchResults): string {
   const out: string[] = [];
   const { machine, settings } = results;
   out.push(
-    `machine: ${machine.nproc} x ${machine.cpu}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`,
+    `machine: ${machine.nproc} x ${machine.cpu}, node ${machine.node}, load ${loads(machine.loadavg)}${machine.loadavgEnd ? ` (at the end: ${loads(machine.loadavgEnd)})` : ''}`,
     `settings: ${settings.rounds} round(s) x ${settings.durationMs} ms per cell (+${settings.warmupMs} ms warm-up), ${settings.tokens} tokens per reply${settings.quick ? ', QUICK' : ''}`,
     'times in ms; medians over rounds; x proxy / x floor = req/s ratio; +p50 / +ttft = added over the floor;',
     'slowest = slowest single request of the cell, warm-up included; stall = requests cut 3 s after the window',

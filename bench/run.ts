@@ -317,6 +317,7 @@ async function main(): Promise<void> {
   results.proxyComparisons = compare(results.rounds, ['proxy']);
   results.budget = checkBudget(results, throughputLevel);
   results.totalSeconds = (performance.now() - benchStart) / 1000;
+  results.machine.loadavgEnd = os.loadavg();
   const report = renderReport(results);
 
   mkdirSync(flags.out!, { recursive: true });
