@@ -15,7 +15,9 @@ export interface Machine {
   cpu: string;
   node: string;
   platform: string;
+  /** 1, 5 and 15 min load averages at the start of the run, and at its end (the box is shared). */
   loadavg: number[];
+  loadavgEnd?: number[];
   memTotalMB: number;
 }
 
@@ -68,11 +70,22 @@ export interface Comparison {
   addedP99: number;
   /** Time to first content token minus the floor's, ms (streams only). */
   addedTtftP50?: number;
+  /** CPU ms per request / the bare proxy's. */
+  cpuVsProxy: number;
+  /** CPU ms per request / the stateless gateway's (targets other than `gateway`, when it ran). */
+  cpuVsStateless?: number;
 }
 
+/** One line of the budget: the gateway's figure, the bare proxy's beside it, and the verdict. */
 export interface BudgetLine {
   line: string;
+  /** The gateway's and the bare proxy's own figures, in `figureUnit`; NaN when not measured. */
+  gateway: number;
+  proxy: number;
+  figureUnit: string;
+  /** The value judged against `limit`: a ratio (unit `x`) or the gateway's own figure. NaN: not measured. */
   measured: number;
+  op: '<=' | '>=';
   limit: number;
   unit: string;
   pass: boolean;
@@ -86,6 +99,8 @@ export interface BenchResults {
   settings: BenchSettings;
   gatewayError?: string;
   startup: StartupSample[];
+  /** The same start-up measure for fresh bare proxies, for scale. */
+  proxyStartup: StartupSample[];
   /** 0 ms profile, one array of cells per round. */
   rounds: CellResult[][];
   /** 20 ms inter-token profile, streaming, one pass. */
@@ -95,7 +110,9 @@ export interface BenchResults {
   comparisons: Comparison[];
   /** Bare proxy against the floor, for scale. */
   proxyComparisons: Comparison[];
+  /** The held-streams test through a fresh gateway and through the bare proxy, same count and profile. */
   memory?: HeldStreamsResult;
+  proxyMemory?: HeldStreamsResult;
   budget: BudgetLine[];
 }
 
@@ -136,12 +153,22 @@ export function summarize(rounds: CellResult[][]): CellSummary[] {
   });
 }
 
-/** For each round, compares `targets` with the floor and the bare proxy cell of the same load; medians over rounds. */
+interface PerRound {
+  vsProxy: number[];
+  vsFloor: number[];
+  addedP50: number[];
+  addedP99: number[];
+  addedTtft: number[];
+  cpuVsProxy: number[];
+  cpuVsStateless: number[];
+}
+
+/**
+ * For each round, compares `targets` with the floor, the bare proxy and (for CPU) the stateless gateway
+ * cell of the same load; medians over rounds.
+ */
 export function compare(rounds: CellResult[][], targets: string[]): Comparison[] {
-  const perCell = new Map<
-    string,
-    { vsProxy: number[]; vsFloor: number[]; addedP50: number[]; addedP99: number[]; addedTtft: number[] }
-  >();
+  const perCell = new Map<string, PerRound>();
   for (const cells of rounds) {
     const byKey = new Map(cells.map((c) => [key(c), c]));
     for (const cell of cells) {
@@ -150,8 +177,19 @@ export function compare(rounds: CellResult[][], targets: string[]): Comparison[]
       const proxy = byKey.get(key({ ...cell, target: 'proxy' }));
       if (!floor || !proxy) continue;
       const k = key(cell);
-      const acc = perCell.get(k) ?? { vsProxy: [], vsFloor: [], addedP50: [], addedP99: [], addedTtft: [] };
+      const acc = perCell.get(k) ?? {
+        vsProxy: [],
+        vsFloor: [],
+        addedP50: [],
+        addedP99: [],
+        addedTtft: [],
+        cpuVsProxy: [],
+        cpuVsStateless: [],
+      };
       acc.vsProxy.push(cell.rps / proxy.rps);
+      acc.cpuVsProxy.push(cell.serverCpuMs / proxy.serverCpuMs);
+      const stateless = byKey.get(key({ ...cell, target: 'gateway' }));
+      if (stateless && cell.target !== 'gateway') acc.cpuVsStateless.push(cell.serverCpuMs / stateless.serverCpuMs);
       acc.vsFloor.push(cell.rps / floor.rps);
       acc.addedP50.push(cell.latency.p50 - floor.latency.p50);
       acc.addedP99.push(cell.latency.p99 - floor.latency.p99);
@@ -169,8 +207,10 @@ export function compare(rounds: CellResult[][], targets: string[]): Comparison[]
       vsFloor: median(acc.vsFloor),
       addedP50: median(acc.addedP50),
       addedP99: median(acc.addedP99),
+      cpuVsProxy: median(acc.cpuVsProxy),
     };
     if (acc.addedTtft.length > 0) comparison.addedTtftP50 = median(acc.addedTtft);
+    if (acc.cpuVsStateless.length > 0) comparison.cpuVsStateless = median(acc.cpuVsStateless);
     return comparison;
   });
 }

@@ -121,10 +121,16 @@ export interface StartupSample {
   attempts: number;
 }
 
-/** Polls the new gateway with non-streamed completions every 2 ms until one succeeds. */
-export async function measureStartup(gateway: Gateway, settleMs: number): Promise<StartupSample> {
+/**
+ * Polls a freshly spawned server (the gateway, unless another `target` is given) with non-streamed
+ * completions every 2 ms until one succeeds.
+ */
+export async function measureStartup(
+  gateway: ServerProcess,
+  settleMs: number,
+  target: Target = gatewayTarget(gateway, 'gateway', undefined, false),
+): Promise<StartupSample> {
   const rssAtListenMB = readRss(gateway.pid).rssMB;
-  const target = gatewayTarget(gateway, 'gateway', undefined, false);
   const pool = new Pool(gateway.origin, { connections: 1 });
   let attempts = 0;
   const deadline = performance.now() + 10_000;
@@ -144,7 +150,7 @@ export async function measureStartup(gateway: Gateway, settleMs: number): Promis
         };
       }
       if (performance.now() > deadline)
-        throw new Error(`gateway never served a completion: ${outcome.error}\n${gateway.output()}`);
+        throw new Error(`${target.name} never served a completion: ${outcome.error}\n${gateway.output()}`);
       await new Promise((r) => setTimeout(r, 2));
     }
   } finally {

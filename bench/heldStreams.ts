@@ -1,7 +1,8 @@
 /**
- * The memory test: open many streams at once through the gateway (20 ms inter-token profile),
- * sample its RSS while they are held, and require every one to complete. The fake provider
- * starts their tokens only once all of them are open, so they are truly held together.
+ * The held-streams test: open many streams at once through a server (the gateway, or the bare proxy
+ * for reference; 20 ms inter-token profile), sample its RSS while they are held, and require every one
+ * to complete. The fake provider starts their tokens only once all of them are open, so they are truly
+ * held together, and it is idle (no stream left open from an earlier test) before each test starts.
  */
 import { request } from 'undici';
 import { openPool, send, type Target } from './loadGenerator.js';
@@ -24,14 +25,32 @@ export interface HeldStreamsResult {
   providerPeakOpen: number;
   durationMs: number;
   ttft: Percentiles;
-  /** Gaps between content tokens as the client saw them; the provider sends one every 20 ms. */
+  /** Gaps between content tokens as the client saw them, all streams pooled; the provider sends one every 20 ms. */
   gap: Percentiles;
+  /** Each completed stream's largest gap between two content tokens, percentiles over the streams. */
+  worstGap: Percentiles;
+  /** Streams still open at the fake provider when the test began (after waiting up to 5 s for none). */
+  providerOpenBefore: number;
 }
 
-async function providerPeak(fakeOrigin: string, query: string): Promise<number> {
+interface ProviderStats {
+  open: number;
+  peakOpen: number;
+}
+
+async function providerStats(fakeOrigin: string, query = ''): Promise<ProviderStats> {
   const answer = await request(`${fakeOrigin}/stats${query}`);
-  const stats = (await answer.body.json()) as { peakOpen: number };
-  return stats.peakOpen;
+  return (await answer.body.json()) as ProviderStats;
+}
+
+/** Waits until the fake holds no stream (an earlier test's may still be closing); returns how many remain. */
+async function providerIdle(fakeOrigin: string, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { open } = await providerStats(fakeOrigin);
+    if (open === 0 || performance.now() > deadline) return open;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Most intervals [start, end] overlapping at one moment. */
@@ -58,8 +77,9 @@ export async function holdStreams(
   expectTokens: number,
 ): Promise<HeldStreamsResult> {
   const pool = openPool(target.origin, streams);
+  const providerOpenBefore = await providerIdle(fakeOrigin, 5_000);
   // The fake holds every stream after its first frame until all of them are open.
-  await providerPeak(fakeOrigin, `?reset=1&barrier=${streams}`);
+  await providerStats(fakeOrigin, `?reset=1&barrier=${streams}`);
   const rssBeforeMB = readRss(pid).rssMB;
   const sampler = sampleRss(pid, 10);
   const started = performance.now();
@@ -85,10 +105,12 @@ export async function holdStreams(
     peakRssMB,
     vmHwmMB,
     clientPeakOpen: peakOverlap(outcomes.map((o) => [o.startedAt, o.endedAt])),
-    providerPeakOpen: await providerPeak(fakeOrigin, '?barrier=0'),
+    providerPeakOpen: (await providerStats(fakeOrigin, '?barrier=0')).peakOpen,
     durationMs,
     ttft: percentiles(ok.filter((o) => o.firstContentAt >= 0).map((o) => o.firstContentAt - o.startedAt)),
     gap: percentiles(ok.flatMap((o) => o.gaps)),
+    worstGap: percentiles(ok.filter((o) => o.gaps.length > 0).map((o) => Math.max(...o.gaps))),
+    providerOpenBefore,
   };
   if (failed?.error) result.firstError = failed.error;
   return result;

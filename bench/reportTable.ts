@@ -1,5 +1,5 @@
 /** Renders a run as plain-text tables for stdout (and for docs/benchmarks.md). */
-import type { BenchResults, CellSummary, Comparison } from './benchResults.js';
+import type { BenchResults, BudgetLine, CellSummary, Comparison } from './benchResults.js';
 import { median } from './stats.js';
 
 const TARGET_ORDER = ['floor', 'proxy', 'gateway', 'gateway-user'];
@@ -93,11 +93,13 @@ function loadTable(summary: CellSummary[], comparisons: Comparison[], stream: bo
   return table(header, rows);
 }
 
+const loads = (averages: number[]): string => averages.map((l) => l.toFixed(2)).join(' ');
+
 export function renderReport(results: BenchResults): string {
   const out: string[] = [];
   const { machine, settings } = results;
   out.push(
-    `machine: ${machine.nproc} x ${machine.cpu}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`,
+    `machine: ${machine.nproc} x ${machine.cpu}, node ${machine.node}, load ${loads(machine.loadavg)}${machine.loadavgEnd ? ` (at the end: ${loads(machine.loadavgEnd)})` : ''}`,
     `settings: ${settings.rounds} round(s) x ${settings.durationMs} ms per cell (+${settings.warmupMs} ms warm-up), ${settings.tokens} tokens per reply${settings.quick ? ', QUICK' : ''}`,
     'times in ms; medians over rounds; x proxy / x floor = req/s ratio; +p50 / +ttft = added over the floor;',
     'slowest = slowest single request of the cell, warm-up included; stall = requests cut 3 s after the window',
@@ -117,21 +119,55 @@ export function renderReport(results: BenchResults): string {
         `RSS at listen ${num(median(s.map((x) => x.rssAtListenMB)), 1)} MB, idle after first completion ${num(median(s.map((x) => x.idleRssMB)), 1)} MB`,
     );
   }
-  const m = results.memory;
-  if (m) {
+  if (results.proxyStartup.length > 0) {
+    const s = results.proxyStartup;
     out.push(
-      `open streams: ${m.streams} at 20 ms/token, ${m.completed} completed, ${m.failures} failed, open together ${m.clientPeakOpen} (client) / ${m.providerPeakOpen} (provider); ` +
-        `RSS before ${num(m.rssBeforeMB, 1)} MB, peak ${num(m.peakRssMB, 1)} MB (VmHWM ${num(m.vmHwmMB, 1)}), all done in ${num(m.durationMs, 0)} ms; ttft p50 ${num(m.ttft.p50, 0)} p99 ${num(m.ttft.p99, 0)}, token gap p50 ${num(m.gap.p50, 1)} p99 ${num(m.gap.p99, 1)} (sent every 20)`,
+      `bare proxy start-up (${s.length} spawns, median): first completion ${num(median(s.map((x) => x.firstCompletionMs)), 0)} ms; RSS at listen ${num(median(s.map((x) => x.rssAtListenMB)), 1)} MB, idle after first completion ${num(median(s.map((x) => x.idleRssMB)), 1)} MB`,
+    );
+  }
+  for (const [who, m] of [
+    ['gateway', results.memory],
+    ['bare proxy', results.proxyMemory],
+  ] as const) {
+    if (!m) continue;
+    out.push(
+      `open streams through the ${who}: ${m.streams} at 20 ms/token, ${m.completed} completed, ${m.failures} failed, open together ${m.clientPeakOpen} (client) / ${m.providerPeakOpen} (provider); ` +
+        `RSS before ${num(m.rssBeforeMB, 1)} MB, peak ${num(m.peakRssMB, 1)} MB (VmHWM ${num(m.vmHwmMB, 1)}), all done in ${num(m.durationMs, 0)} ms; ttft p50 ${num(m.ttft.p50, 0)} p99 ${num(m.ttft.p99, 0)}, ` +
+        `worst gap per stream p50 ${num(m.worstGap.p50, 1)} p99 ${num(m.worstGap.p99, 1)}, all gaps p50 ${num(m.gap.p50, 1)} p99 ${num(m.gap.p99, 1)} (sent every 20)` +
+        (m.providerOpenBefore > 0
+          ? `; ${m.providerOpenBefore} streams of an earlier test still open at the fake`
+          : '') +
+        (m.firstError ? `; first error: ${m.firstError}` : ''),
     );
   }
   if (results.gatewayError) out.push(`gateway unavailable: ${results.gatewayError}`);
-  out.push('', 'budget (issue 7)');
-  for (const b of results.budget) {
-    const op = b.unit === 'x' ? '>=' : '<=';
-    const value = Number.isNaN(b.measured) ? 'not measured' : `${num(b.measured)} ${b.unit}`;
-    out.push(
-      `  ${b.pass ? 'PASS' : 'MISS'}  ${b.line}: ${value} (${op} ${b.limit} ${b.unit})${b.note ? `  [${b.note}]` : ''}`,
-    );
-  }
+  out.push('', renderBudget(results.budget));
   return out.join('\n');
+}
+
+/** A figure in its unit: ratios and small times with two decimals, counts and large times without. */
+function figure(value: number, unit: string): string {
+  if (Number.isNaN(value)) return '-';
+  if (unit === 'ms') return `${num(value, Math.abs(value) < 10 ? 2 : Math.abs(value) < 100 ? 1 : 0)} ms`;
+  if (unit === 'MB') return `${num(value, 1)} MB`;
+  if (unit === 'x') return `${num(value)}x`;
+  return `${num(value, 0)} ${unit}`;
+}
+
+export function renderBudget(budget: BudgetLine[]): string {
+  const rows = budget.map((b) => [
+    b.pass ? 'PASS' : 'MISS',
+    b.line,
+    figure(b.gateway, b.figureUnit),
+    figure(b.proxy, b.figureUnit),
+    Number.isNaN(b.measured) ? 'not measured' : figure(b.measured, b.unit),
+    `${b.op} ${b.limit}${b.unit === 'x' ? 'x' : ` ${b.unit}`}`,
+  ]);
+  const body = table(['', 'budget (issue 11)', 'gateway', 'bare proxy', 'measured', 'limit'], rows).split('\n');
+  const notes = budget.map((b) => (b.note ? `  ${b.note}` : ''));
+  return [
+    ...body.slice(0, 2),
+    ...body.slice(2).map((row, i) => `${row}${notes[i]}`),
+    'measured = the ratio the line names (x: median over rounds of per-round gateway / bare proxy) or the gateway figure',
+  ].join('\n');
 }

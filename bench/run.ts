@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the gateway's cost over the model, measured against the floor (the fake provider
- * itself) and the practical limit (a bare node:http proxy), with the verdict of issue 7's budget.
+ * itself) and the practical limit (a bare node:http proxy), with the verdict of issue 11's budget (budget.ts).
  *
  * Flags: --quick (smoke run), --rounds N, --duration MS, --warmup MS, --levels 1,8,64,256,
  * --streams N, --tokens N, --skip-gateway, --cpu-prof (profile the load-matrix gateway into
@@ -22,11 +22,10 @@ import {
   type Machine,
 } from './benchResults.js';
 import { gatewayTarget, measureStartup, startGateway, type Gateway } from './gatewayProcess.js';
-import { holdStreams, type HeldStreamsResult } from './heldStreams.js';
+import { holdStreams } from './heldStreams.js';
 import { openPool, runLoad, type CellResult, type Target } from './loadGenerator.js';
 import { defaultReplyProfiles, type ProfileName } from './replyProfiles.js';
 import { renderReport } from './reportTable.js';
-import { readRss } from './rss.js';
 import { compileServers } from './compiledServers.js';
 import { spawnServer, type ServerProcess } from './serverProcess.js';
 import { parseDuration, renderSoak, runSoak } from './soak.js';
@@ -145,6 +144,7 @@ async function main(): Promise<void> {
     machine: machine(),
     settings,
     startup: [],
+    proxyStartup: [],
     rounds: [],
     slowProfile: [],
     summary: [],
@@ -153,7 +153,24 @@ async function main(): Promise<void> {
     proxyComparisons: [],
     budget: [],
   };
-  const proxyIdleRssMB = readRss(proxy.pid).rssMB;
+
+  /** A fresh bare proxy, measured from spawn to its first completion like a fresh gateway, then `use`d. */
+  const withFreshProxy = async <T>(use: (fresh: ServerProcess) => Promise<T>): Promise<T> => {
+    const fresh = await spawnServer({
+      name: 'bare proxy',
+      args: [path.join(buildDir, 'bareProxy.js'), '--port', '0', '--upstream', fake.origin],
+      cwd: repoRoot,
+    });
+    running.push(fresh);
+    try {
+      results.proxyStartup.push(await measureStartup(fresh, quick ? 300 : 1000, directTarget('proxy', fresh, 'fast')));
+      return await use(fresh);
+    } finally {
+      running.splice(running.indexOf(fresh), 1);
+      await fresh.stop();
+    }
+  };
+  for (let i = 0; i < startupSpawns; i++) await withFreshProxy(async () => {});
 
   let gateway: Gateway | undefined;
   if (!flags['skip-gateway']) {
@@ -281,14 +298,14 @@ async function main(): Promise<void> {
       results.gatewayError ??= error instanceof Error ? error.message : String(error);
     }
   }
-  let proxyMemory: HeldStreamsResult | undefined;
+  // The same test through a fresh bare proxy, as through a fresh gateway: same stream count, same `hold`
+  // profile, the fake idle again first.
   try {
-    proxyMemory = await holdStreams(
-      proxy.pid,
-      directTarget('proxy', proxy, 'hold'),
-      fake.origin,
-      settings.streams,
-      settings.tokens,
+    results.proxyMemory = await withFreshProxy((fresh) =>
+      holdStreams(fresh.pid, directTarget('proxy', fresh, 'hold'), fake.origin, settings.streams, settings.tokens),
+    );
+    progress(
+      `proxy open streams: ${results.proxyMemory.completed}/${results.proxyMemory.streams} completed, peak RSS ${results.proxyMemory.peakRssMB.toFixed(1)} MB`,
     );
   } catch (error) {
     progress(`proxy open streams failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -300,16 +317,14 @@ async function main(): Promise<void> {
   results.proxyComparisons = compare(results.rounds, ['proxy']);
   results.budget = checkBudget(results, throughputLevel);
   results.totalSeconds = (performance.now() - benchStart) / 1000;
+  results.machine.loadavgEnd = os.loadavg();
   const report = renderReport(results);
-  const reference = proxyMemory
-    ? `bare proxy for scale: idle RSS ${proxyIdleRssMB.toFixed(1)} MB, ${proxyMemory.streams} open streams peak ${proxyMemory.peakRssMB.toFixed(1)} MB (${proxyMemory.failures} failed)`
-    : '';
 
   mkdirSync(flags.out!, { recursive: true });
   const file = path.resolve(flags.out!, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...results, proxyIdleRssMB, proxyMemory }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(
-    `\n${report}\n${reference}\n\nfigures: ${path.relative(process.cwd(), file)} (${results.totalSeconds.toFixed(0)} s)\n`,
+    `\n${report}\n\nfigures: ${path.relative(process.cwd(), file)} (${results.totalSeconds.toFixed(0)} s)\n`,
   );
 }
 

@@ -3,7 +3,28 @@
 // compile, which halves the time from spawn to the first served completion and trims idle RSS.
 // better-sqlite3 stays outside: a native addon that finds its binary relative to its package.
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
+
+/**
+ * zod re-exports every message locale (`z.locales`, ~260 KB of the ~470 KB it adds to the start-up
+ * chunk); the gateway only uses English, the one zod installs by default. The others are left out.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 // Chunk names carry content hashes: clear out the last build's.
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -24,6 +45,7 @@ await build({
   // Class and function names stay: libraries and logs read them (error.constructor.name...).
   keepNames: true,
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
   // Bundled CommonJS packages (ws, commander...) call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __openclawRequire } from 'node:module'; const require = __openclawRequire(import.meta.url);",

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
+import type WsSocket from 'ws';
 import type { GatewayConfig } from '../../config/schema.js';
 import type { ErrorShape } from '../../ws/errorCodes.js';
 import type { HelloOk, ServerFrame } from '../../ws/frames.js';
@@ -73,8 +73,13 @@ const UNREACHABLE = new Set([
 ]);
 
 /** A minimal operator client of the gateway protocol, for the CLI. */
-export function connectGateway(options: GatewayClientOptions): Promise<GatewayClient> {
-  const ws = new WebSocket(options.url, { handshakeTimeout: options.connectTimeoutMs ?? 10_000 });
+export async function connectGateway(options: GatewayClientOptions): Promise<GatewayClient> {
+  // Loaded here: every command's module is imported at start, and `openclaw gateway` never needs ws.
+  const { default: WebSocket } = await import('ws');
+  return openClient(new WebSocket(options.url, { handshakeTimeout: options.connectTimeoutMs ?? 10_000 }), options);
+}
+
+function openClient(ws: WsSocket, options: GatewayClientOptions): Promise<GatewayClient> {
   const pending = new Map<string, Pending>();
   const listeners = new Set<(event: string, payload: unknown) => void>();
   let closedError: Error | undefined;

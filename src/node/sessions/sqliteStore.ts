@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { ChatMessage, Usage } from '../../messages.js';
 import type { ListOptions, SessionRecord, SessionStore, StoredSession } from '../../sessions/store.js';
 import { migrate } from './migrations.js';
+import { sqliteAddon } from './sqliteAddon.js';
 
 export interface SqliteSessionStoreOptions {
   /** How long a write waits for another connection's lock before failing (default 5000). */
@@ -37,7 +38,7 @@ export function sessionsDatabasePath(stateDir: string): string {
 export function openSqliteSessionStore(stateDir: string, options: SqliteSessionStoreOptions = {}): SqliteSessionStore {
   const path = sessionsDatabasePath(stateDir);
   mkdirSync(join(stateDir, 'state'), { recursive: true });
-  const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000, ...sqliteAddon() });
   try {
     db.pragma('journal_mode = WAL');
     // In WAL mode NORMAL skips the fsync on each commit but still never
