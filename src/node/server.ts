@@ -14,7 +14,7 @@ import { authLockedError, errorResponse } from '../http/openai/errors.js';
 import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
-import { createAdmission } from './admission.js';
+import { createAdmission } from './edgeAdmission.js';
 import { createContextControls } from './bootstrap.js';
 import {
   answerClientErrors,

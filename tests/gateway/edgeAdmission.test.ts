@@ -4,7 +4,7 @@ import OpenAI, { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AdmissionConfig } from '../../src/config/schema.js';
 import { GatewayMetrics } from '../../src/metrics/gatewayMetrics.js';
-import { createAdmission, TURN_BUDGET_MS } from '../../src/node/admission.js';
+import { createAdmission, TURN_BUDGET_MS } from '../../src/node/edgeAdmission.js';
 import { chatConfig, startTestGateway, withFakeProvider, type TestGateway } from '../helpers/gateway.js';
 import { scrape } from '../helpers/prometheus.js';
 
