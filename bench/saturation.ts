@@ -9,15 +9,18 @@
  * complete, p50/p99/max, how many were refused (429/503) and how fast, and whether every accepted
  * request completed.
  *
+ * The load's connections are opened and used once before it starts, unless `--cold`: then they are
+ * opened all at once as the load starts, as a client pool does, and queue for accept() with the fresh ones.
+ *
  * `npm run build && node --import tsx bench/saturation.ts [--concurrency 512] [--seconds 4]
- *   [--arrivals 40] [--stream] [--admission '{"maxPending":256}'] [--out .bench]`
+ *   [--arrivals 40] [--stream] [--cold] [--admission '{"maxPending":256}'] [--out .bench]`
  */
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
+import { Client } from 'undici';
 import { compileServers } from './compiledServers.js';
 import { GATEWAY_TOKEN, gatewayConfig, startGateway } from './gatewayProcess.js';
 import { readCpuMs } from './cpuTime.js';
@@ -34,6 +37,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '1000' },
     arrivals: { type: 'string', default: '40' },
     stream: { type: 'boolean', default: false },
+    cold: { type: 'boolean', default: false },
     admission: { type: 'string' },
     out: { type: 'string', default: '.bench' },
   },
@@ -152,17 +156,22 @@ interface LoadResult {
   answered: number;
 }
 
-/** Closed loop over keep-alive: each worker sends, reads the whole answer, and sends again. */
-async function closedLoop(pool: Pool, body: string, windowStart: number, windowEnd: number): Promise<LoadResult> {
+/** Closed loop over keep-alive: each worker sends on its own connection, reads the whole answer, and sends again. */
+async function closedLoop(
+  clients: Client[],
+  body: string,
+  windowStart: number,
+  windowEnd: number,
+): Promise<LoadResult> {
   const samples: Sample[] = [];
   let finishedInWindow = 0;
   let answered = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (client: Client): Promise<void> => {
     while (performance.now() < windowEnd) {
       const t0 = performance.now();
       const sample: Sample = { status: 0, ok: false, connectMs: NaN, headersMs: -1, totalMs: -1 };
       try {
-        const res = await pool.request({
+        const res = await client.request({
           path: '/v1/chat/completions',
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_TOKEN}` },
@@ -188,7 +197,7 @@ async function closedLoop(pool: Pool, body: string, windowStart: number, windowE
       else if (!sample.ok) await sleep(5);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(clients.map(worker));
   return { samples, finishedInWindow, answered };
 }
 
@@ -206,18 +215,28 @@ interface TargetReport {
 async function measure(name: string, server: { origin: string; pid: number }, model: string): Promise<TargetReport> {
   const origin = new URL(server.origin);
   const body = chatBody(model);
-  const pool = new Pool(server.origin, {
-    connections: concurrency,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
-  });
+  const clients = Array.from(
+    { length: concurrency },
+    () =>
+      new Client(server.origin, {
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        headersTimeout: 60_000,
+        bodyTimeout: 60_000,
+      }),
+  );
+  // Every load connection is opened and answered once, a few at a time, before the load starts: the
+  // accept queue then holds only the fresh connections (`--cold` opens them all at once under load).
+  if (!flags.cold)
+    for (let i = 0; i < clients.length; i += 8)
+      await Promise.all(
+        clients.slice(i, i + 8).map((c) => c.request({ path: '/healthz', method: 'GET' }).then((r) => r.body.dump())),
+      );
   const cpuBefore = readCpuMs(server.pid);
   const start = performance.now();
   const windowStart = start + warmupMs;
   const windowEnd = windowStart + windowMs;
-  const loading = closedLoop(pool, body, windowStart, windowEnd);
+  const loading = closedLoop(clients, body, windowStart, windowEnd);
   await sleep(warmupMs);
   const chat: Promise<Sample>[] = [];
   const probe: Promise<Sample>[] = [];
@@ -237,7 +256,7 @@ async function measure(name: string, server: { origin: string; pid: number }, mo
   };
   const served = load.answered + report.chat.length + report.probe.length;
   report.cpuMsPerRequest = (readCpuMs(server.pid) - cpuBefore) / served;
-  await pool.close();
+  await Promise.all(clients.map((c) => c.close()));
   return report;
 }
 
