@@ -114,6 +114,23 @@ export const wsSchema = z
   .prefault({});
 
 /**
+ * Admission at the HTTP edge (this gateway's own keys; OpenClaw has none for it): past these, a
+ * request is answered at once with a 503 and `retry-after` instead of waiting in a queue.
+ */
+export const admissionSchema = z
+  .strictObject({
+    /** false: no refusals and no start queue (every request starts as soon as node:http reads it). */
+    enabled: z.boolean().default(true),
+    /** Refuse while the start queue's oldest request has waited longer than this (the loop is saturated). */
+    maxQueueMs: positiveInt.default(5000),
+    /** Refuse while this many requests have no response head yet (a stream stops counting once it streams). */
+    maxPending: positiveInt.default(4096),
+    /** Sent as `retry-after` (seconds, rounded up) and `retry-after-ms` on a refusal. */
+    retryAfterMs: positiveInt.default(1000),
+  })
+  .prefault({});
+
+/**
  * An origin as a browser sends it in `Origin` (`scheme://host[:port]`, no path), or `*`.
  * Stored the way browsers serialise it (lowercase, default port dropped) so requests compare as plain strings.
  */
@@ -190,6 +207,7 @@ export const gatewaySchema = z
       })
       .prefault({}),
     ws: wsSchema,
+    admission: admissionSchema,
     /** `GET /metrics` (Prometheus): behind the gateway's auth unless `public`. */
     metrics: z.strictObject({ enabled: z.boolean().default(true), public: z.boolean().default(false) }).prefault({}),
     /** One JSON line per request on stderr (as `--verbose` does). */
@@ -250,3 +268,4 @@ export type ModelRef = z.output<typeof modelRefSchema>;
 export type ControlUiConfig = z.output<typeof controlUiSchema>;
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
 export type StorageConfig = z.output<typeof storageSchema>;
+export type AdmissionConfig = z.output<typeof admissionSchema>;

@@ -50,6 +50,12 @@ export class GatewayMetrics implements RunMetrics, AuthMetrics {
   authLockouts = 0;
   wsConnections = 0;
   sseStreams = 0;
+  /** HTTP requests the edge's admission answered with 503 instead of queueing them. */
+  admissionRefusals = 0;
+  /** Requests admitted at the edge whose response head has not gone out (the queued ones included). */
+  admissionPending = 0;
+  /** Requests waiting at the edge for their turn to start. */
+  admissionQueued = 0;
   readonly #rate = new RequestRate();
 
   /** One finished HTTP request; `route` is the matched route pattern, never the raw path. */

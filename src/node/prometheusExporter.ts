@@ -89,6 +89,21 @@ export function createPrometheusExporter(ctx: GatewayContext): MetricsExporter {
   add('openclaw_sse_streams', 'Open Server-Sent Events responses.', 'gauge', () => [
     { labels: {}, value: m.sseStreams },
   ]);
+  add(
+    'openclaw_http_admission_refusals_total',
+    'HTTP requests refused with 503 by admission at the edge (gateway overloaded).',
+    'counter',
+    () => [{ labels: {}, value: m.admissionRefusals }],
+  );
+  add(
+    'openclaw_http_admission_pending',
+    'HTTP requests admitted whose response head has not gone out (streams stop counting once they stream).',
+    'gauge',
+    () => [{ labels: {}, value: m.admissionPending }],
+  );
+  add('openclaw_http_admission_queued', 'HTTP requests waiting at the edge for their turn to start.', 'gauge', () => [
+    { labels: {}, value: m.admissionQueued },
+  ]);
   add('openclaw_auth_failures_total', 'Requests and handshakes that presented a wrong credential.', 'counter', () => [
     { labels: {}, value: m.authFailures },
   ]);

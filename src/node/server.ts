@@ -1,8 +1,7 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { createNodeWebSocket } from '@hono/node-ws';
 import type { MiddlewareHandler } from 'hono';
@@ -15,6 +14,7 @@ import { authLockedError, errorResponse } from '../http/openai/errors.js';
 import { wildcardOrigins } from '../http/originPolicy.js';
 import type { Logger } from '../log.js';
 import type { createGatewaySocket } from '../ws/gatewaySocket.js';
+import { createAdmission } from './edgeAdmission.js';
 import { createContextControls } from './bootstrap.js';
 import {
   answerClientErrors,
@@ -161,9 +161,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   let upgradeListener: Promise<UpgradeListener> | undefined;
 
   const port = options.port ?? config.gateway.port;
+  const admission = createAdmission({ config: config.gateway.admission, metrics: ctx.metrics });
+  // Admission wraps node:http's request listener: it runs before the adapter builds a Request or reads a body.
+  const admitted = ((serverOptions: ServerOptions, listener: RequestListener) =>
+    createServer(serverOptions, admission.wrap(listener))) as typeof createServer;
   const server = await new Promise<Server>((resolve, reject) => {
     const serverOptions = deadlineOptions(options.deadlines ?? DEFAULT_DEADLINES);
-    const s = serve({ fetch: fetchThenStream, hostname: host, port, serverOptions }, () =>
+    const s = serve({ fetch: fetchThenStream, hostname: host, port, serverOptions, createServer: admitted }, () =>
       resolve(s as Server),
     ) as Server;
     s.once('error', reject);

@@ -38,6 +38,8 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
       signal: request.signal,
       watchdog,
     };
+    let body: AsyncIterator<Uint8Array> | undefined;
+    let sawDone = false;
     try {
       const response = await send(url, {
         method: 'POST',
@@ -49,21 +51,24 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
       if (response.body === null) throw connectionFailure(attempt, 'the provider sent no body');
       const toolIndex = new ToolIndex();
       const frames: string[] = [];
-      let ended = false;
       const parser = createParser({ onEvent: (message: EventSourceMessage) => frames.push(message.data) });
       const decoder = new TextDecoder();
       let finish: ChatCompletionChunk.Choice['finish_reason'] = null;
       let usage: Usage | undefined;
-      for await (const bytes of chunksOf(response.body)) {
-        // After `[DONE]` the rest of the body is read, so the connection is reused, but not parsed.
-        if (ended) continue;
+      body = chunksOf(response.body)[Symbol.asyncIterator]();
+      reading: for (;;) {
+        const step = await body.next();
+        if (step.done) {
+          body = undefined;
+          break;
+        }
         watchdog.pause();
-        parser.feed(decoder.decode(bytes, { stream: true }));
+        parser.feed(decoder.decode(step.value, { stream: true }));
         for (let i = 0; i < frames.length; i++) {
           const data = frames[i]!;
           if (data.startsWith('[DONE]')) {
-            ended = true;
-            break;
+            sawDone = true;
+            break reading;
           }
           // A malformed frame throws here and becomes a connection failure, as the SDK's JSON.parse did.
           const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
@@ -72,8 +77,11 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
           const choice = chunk.choices?.[0];
           if (choice) {
             if (choice.finish_reason) finish = choice.finish_reason;
-            yield* choiceEvents(choice, toolIndex);
-            if (watchdog.signal.aborted) break;
+            // Plain yields: `yield*` of a sync generator in an async one costs extra promises per event.
+            const { delta } = choice;
+            if (delta?.content) yield { type: 'text_delta', delta: delta.content };
+            if (delta?.tool_calls) for (const event of toolCallEvents(delta.tool_calls, toolIndex)) yield event;
+            if (watchdog.signal.aborted) break reading;
           }
         }
         frames.length = 0;
@@ -84,13 +92,29 @@ export function openAICompletions(settings: ProviderSettings): StreamFunction {
       const stopped = interruption(attempt);
       if (stopped) throw stopped;
       if (finish === null) throw connectionFailure(attempt, 'stream ended before the model finished');
+      // Said at `[DONE]`, not at the body's end: the last deltas and the finish then leave in the same write.
       yield { type: 'done', reason: toReason(finish, toolIndex.count), usage: usage ?? { ...ZERO_USAGE } };
     } catch (error) {
       throw toProviderError(error, attempt);
     } finally {
-      watchdog.dispose();
+      // After `[DONE]` the rest of the body is read, unparsed, so the connection is reused; still under the watchdog.
+      if (body !== undefined && sawDone) void drain(body, watchdog);
+      else {
+        void body?.return?.()?.catch(() => {});
+        watchdog.dispose();
+      }
     }
   };
+}
+
+async function drain(body: AsyncIterator<Uint8Array>, watchdog: IdleWatchdog): Promise<void> {
+  try {
+    while (!(await body.next()).done) watchdog.kick();
+  } catch {
+    // The turn is over: a body that breaks after `[DONE]` costs only its connection.
+  } finally {
+    watchdog.dispose();
+  }
 }
 
 /** Built once per provider: the same object goes with every request. */
@@ -162,16 +186,18 @@ class ToolIndex {
   }
 }
 
-function* choiceEvents(choice: ChatCompletionChunk.Choice, tools: ToolIndex): Generator<ModelEvent> {
-  const { delta } = choice;
-  if (delta?.content) yield { type: 'text_delta', delta: delta.content };
-  for (const call of delta?.tool_calls ?? []) {
+function toolCallEvents(
+  calls: NonNullable<ChatCompletionChunk.Choice.Delta['tool_calls']>,
+  tools: ToolIndex,
+): ModelEvent[] {
+  const events: ModelEvent[] = [];
+  for (const call of calls) {
     const { index, isNew } = tools.start(call.index, call.id ?? undefined);
-    if (isNew) {
-      yield { type: 'toolcall_start', index, id: tools.idOf(call.index), name: call.function?.name ?? '' };
-    }
-    if (call.function?.arguments) yield { type: 'toolcall_delta', index, delta: call.function.arguments };
+    if (isNew)
+      events.push({ type: 'toolcall_start', index, id: tools.idOf(call.index), name: call.function?.name ?? '' });
+    if (call.function?.arguments) events.push({ type: 'toolcall_delta', index, delta: call.function.arguments });
   }
+  return events;
 }
 
 function toReason(finish: NonNullable<ChatCompletionChunk.Choice['finish_reason']>, toolCalls: number): FinishReason {
