@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/messages.js';
 import { migrate, MIGRATIONS, type Migration } from '../../src/node/sessions/migrations.js';
+import { sqliteAddon } from '../../src/node/sessions/sqliteAddon.js';
 import {
   openSqliteSessionStore,
   sessionsDatabasePath,
@@ -46,6 +47,19 @@ describe('SQLite session store', () => {
     const raw = new Database(store.path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  // Were the path wrong, the store would still open (bindings searches instead), only slower at start-up.
+  it('hands better-sqlite3 the installed addon, so opening skips the bindings search', () => {
+    const { nativeBinding } = sqliteAddon();
+    expect(nativeBinding).toMatch(/[\\/]better-sqlite3[\\/]build[\\/]Release[\\/]better_sqlite3\.node$/);
+    expect(existsSync(nativeBinding!)).toBe(true);
+    const raw = new Database(':memory:', { nativeBinding });
+    try {
+      expect(raw.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
     } finally {
       raw.close();
     }
