@@ -7,16 +7,12 @@
  * A build DIR holds `openclaw.mjs` and a built `dist/` (copy them aside before changing the tree:
  * `mkdir /tmp/base && cp -r dist openclaw.mjs package.json /tmp/base && ln -s $PWD/node_modules /tmp/base/`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compileServers } from './compiledServers.js';
-import { gatewayConfig, gatewayTarget } from './gatewayProcess.js';
+import { compileServers, directTarget, spawnBareProxy, spawnFakeProvider } from './compiledServers.js';
+import { gatewayTarget, startGateway } from './gatewayProcess.js';
 import { openPool, runLoad, type Target } from './loadGenerator.js';
-import { defaultReplyProfiles } from './replyProfiles.js';
-import { spawnServer, type ServerProcess } from './serverProcess.js';
 import { median } from './stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -33,46 +29,19 @@ const { values } = parseArgs({
 if (!values.base) throw new Error('usage: compareBuilds.ts --base DIR [--cand DIR] (see the file header)');
 
 const buildDir = compileServers(benchDir, path.resolve('.bench'));
-const servers: ServerProcess[] = [];
-const stateDirs: string[] = [];
-const fake = await spawnServer({
-  name: 'fake provider',
-  args: [path.join(buildDir, 'fakeProvider.js'), '--port', '0', '--profiles', JSON.stringify(defaultReplyProfiles())],
-});
-servers.push(fake);
-
-async function gateway(root: string): Promise<ServerProcess> {
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'openclaw-compare-'));
-  stateDirs.push(stateDir);
-  const config = path.join(stateDir, 'bench.json');
-  writeFileSync(config, JSON.stringify(gatewayConfig(fake.origin)));
-  const server = await spawnServer({
-    name: root,
-    args: [path.resolve(root, 'openclaw.mjs'), 'gateway', '--config', config, '--port', '0'],
-    env: { ...process.env, OPENCLAW_STATE_DIR: stateDir },
-    cwd: stateDir,
-    timeoutMs: 20_000,
-  });
-  servers.push(server);
-  return server;
-}
+const running: { stop(): Promise<void> }[] = [];
+const fake = await spawnFakeProvider(buildDir);
+running.push(fake);
 
 try {
-  const proxy = await spawnServer({
-    name: 'bare proxy',
-    args: [path.join(buildDir, 'bareProxy.js'), '--port', '0', '--upstream', fake.origin],
-  });
-  servers.push(proxy);
-  const base = await gateway(values.base);
-  const cand = await gateway(values.cand!);
+  const proxy = await spawnBareProxy(buildDir, fake.origin);
+  running.push(proxy);
+  const base = await startGateway({ fakeOrigin: fake.origin, root: values.base });
+  running.push({ stop: () => base.dispose() });
+  const cand = await startGateway({ fakeOrigin: fake.origin, root: values.cand! });
+  running.push({ stop: () => cand.dispose() });
   const targets: Target[] = [
-    {
-      name: 'proxy',
-      origin: proxy.origin,
-      pid: proxy.pid,
-      headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
-      body: (stream) => JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], stream }),
-    },
+    directTarget('proxy', proxy, 'fast'),
     gatewayTarget(base, 'base', undefined, values.user!),
     gatewayTarget(cand, 'cand', undefined, values.user!),
   ];
@@ -115,6 +84,5 @@ try {
     );
   }
 } finally {
-  await Promise.allSettled(servers.map((s) => s.stop()));
-  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+  await Promise.allSettled(running.map((s) => s.stop()));
 }

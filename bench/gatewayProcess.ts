@@ -27,6 +27,8 @@ export interface GatewayOptions {
   cpuProfDir?: string;
   /** The whole config; {@link gatewayConfig} of `fakeOrigin` when unset. */
   config?: object;
+  /** A build to run (a directory holding `openclaw.mjs` and its `dist/`); this checkout when unset. */
+  root?: string;
 }
 
 export function gatewayConfig(fakeOrigin: string): object {
@@ -66,7 +68,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     server = await spawnServer({
       name: 'gateway',
-      args: [...nodeFlags, path.join(repoRoot, 'openclaw.mjs'), 'gateway', '--config', configFile, '--port', '0'],
+      args: [
+        ...nodeFlags,
+        path.join(path.resolve(options.root ?? repoRoot), 'openclaw.mjs'),
+        'gateway',
+        '--config',
+        configFile,
+        '--port',
+        '0',
+      ],
       env: { ...process.env, OPENCLAW_STATE_DIR: stateDir },
       cwd: stateDir,
       spawnedAt,

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { compileServers } from './compiledServers.js';
+import { compileServers, spawnFakeProvider } from './compiledServers.js';
 import { readCpuMs } from './cpuTime.js';
 import { GATEWAY_TOKEN, gatewayConfig } from './gatewayProcess.js';
 import { openPool, runLoad, type Target } from './loadGenerator.js';
@@ -113,17 +113,7 @@ async function main(): Promise<void> {
   const postgres = { driver: 'postgres', url: url.toString() };
 
   const buildDir = compileServers(benchDir, path.resolve(flags.out!));
-  const fake = await spawnServer({
-    name: 'fake provider',
-    args: [
-      path.join(buildDir, 'fakeProvider.js'),
-      '--port',
-      '0',
-      '--profiles',
-      JSON.stringify(defaultReplyProfiles(TOKENS)),
-    ],
-    cwd: repoRoot,
-  });
+  const fake = await spawnFakeProvider(buildDir, defaultReplyProfiles(TOKENS), repoRoot);
   const setups: Setup[] = [
     { name: 'sqlite, stateless', keyed: false },
     { name: 'sqlite, keyed', keyed: true },

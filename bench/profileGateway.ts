@@ -10,12 +10,10 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compileServers } from './compiledServers.js';
+import { compileServers, spawnFakeProvider } from './compiledServers.js';
 import { gatewayTarget, measureStartup, startGateway } from './gatewayProcess.js';
 import { openPool, runLoad } from './loadGenerator.js';
-import { defaultReplyProfiles } from './replyProfiles.js';
 import { summarizeProfile } from './profileSummary.js';
-import { spawnServer } from './serverProcess.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,10 +30,7 @@ const profDir = path.join(out, 'prof');
 rmSync(profDir, { recursive: true, force: true });
 
 const buildDir = compileServers(benchDir, out);
-const fake = await spawnServer({
-  name: 'fake provider',
-  args: [path.join(buildDir, 'fakeProvider.js'), '--port', '0', '--profiles', JSON.stringify(defaultReplyProfiles())],
-});
+const fake = await spawnFakeProvider(buildDir);
 try {
   const gateway = await startGateway({ fakeOrigin: fake.origin, cpuProfDir: profDir });
   try {

@@ -24,10 +24,10 @@ import {
 import { gatewayTarget, measureStartup, startGateway, type Gateway } from './gatewayProcess.js';
 import { holdStreams } from './heldStreams.js';
 import { openPool, runLoad, type CellResult, type Target } from './loadGenerator.js';
-import { defaultReplyProfiles, type ProfileName } from './replyProfiles.js';
+import { defaultReplyProfiles } from './replyProfiles.js';
 import { renderReport } from './reportTable.js';
-import { compileServers } from './compiledServers.js';
-import { spawnServer, type ServerProcess } from './serverProcess.js';
+import { compileServers, directTarget, spawnBareProxy, spawnFakeProvider } from './compiledServers.js';
+import type { ServerProcess } from './serverProcess.js';
 import { parseDuration, renderSoak, runSoak } from './soak.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -79,19 +79,6 @@ function machine(): Machine {
   };
 }
 
-function directTarget(name: string, server: ServerProcess, profile: ProfileName): Target {
-  const bodies = [false, true].map((stream) =>
-    JSON.stringify({ model: profile, messages: [{ role: 'user', content: 'hi' }], stream }),
-  );
-  return {
-    name,
-    origin: server.origin,
-    pid: server.pid,
-    headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
-    body: (stream) => bodies[stream ? 1 : 0]!,
-  };
-}
-
 /** Each round and level starts with a different target, so no target always runs first or last. */
 function rotate<T>(items: T[], by: number): T[] {
   const k = by % items.length;
@@ -124,17 +111,9 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const profiles = defaultReplyProfiles(settings.tokens);
   const buildDir = compileServers(benchDir, path.resolve(flags.out!));
-  const fake = await spawnServer({
-    name: 'fake provider',
-    args: [path.join(buildDir, 'fakeProvider.js'), '--port', '0', '--profiles', JSON.stringify(profiles)],
-    cwd: repoRoot,
-  });
+  const fake = await spawnFakeProvider(buildDir, profiles, repoRoot);
   running.push(fake);
-  const proxy = await spawnServer({
-    name: 'bare proxy',
-    args: [path.join(buildDir, 'bareProxy.js'), '--port', '0', '--upstream', fake.origin],
-    cwd: repoRoot,
-  });
+  const proxy = await spawnBareProxy(buildDir, fake.origin, repoRoot);
   running.push(proxy);
   progress(`fake provider ${fake.origin}, bare proxy ${proxy.origin}`);
 
@@ -156,11 +135,7 @@ async function main(): Promise<void> {
 
   /** A fresh bare proxy, measured from spawn to its first completion like a fresh gateway, then `use`d. */
   const withFreshProxy = async <T>(use: (fresh: ServerProcess) => Promise<T>): Promise<T> => {
-    const fresh = await spawnServer({
-      name: 'bare proxy',
-      args: [path.join(buildDir, 'bareProxy.js'), '--port', '0', '--upstream', fake.origin],
-      cwd: repoRoot,
-    });
+    const fresh = await spawnBareProxy(buildDir, fake.origin, repoRoot);
     running.push(fresh);
     try {
       results.proxyStartup.push(await measureStartup(fresh, quick ? 300 : 1000, directTarget('proxy', fresh, 'fast')));

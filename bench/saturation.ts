@@ -21,11 +21,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from 'undici';
-import { compileServers } from './compiledServers.js';
+import { compileServers, spawnBareProxy, spawnFakeProvider } from './compiledServers.js';
 import { GATEWAY_TOKEN, gatewayConfig, startGateway } from './gatewayProcess.js';
 import { readCpuMs } from './cpuTime.js';
 import { defaultReplyProfiles } from './replyProfiles.js';
-import { spawnServer, type ServerProcess } from './serverProcess.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -299,17 +298,9 @@ async function main(): Promise<void> {
   const buildDir = compileServers(benchDir, path.resolve(flags.out!));
   const running: { stop(): Promise<void> }[] = [];
   try {
-    const fake: ServerProcess = await spawnServer({
-      name: 'fake provider',
-      args: [path.join(buildDir, 'fakeProvider.js'), '--port', '0', '--profiles', JSON.stringify(profiles)],
-      cwd: repoRoot,
-    });
+    const fake = await spawnFakeProvider(buildDir, profiles, repoRoot);
     running.push(fake);
-    const proxy = await spawnServer({
-      name: 'bare proxy',
-      args: [path.join(buildDir, 'bareProxy.js'), '--port', '0', '--upstream', fake.origin],
-      cwd: repoRoot,
-    });
+    const proxy = await spawnBareProxy(buildDir, fake.origin, repoRoot);
     running.push(proxy);
     const config = gatewayConfig(fake.origin) as { gateway: Record<string, unknown> };
     if (flags.admission) config.gateway.admission = JSON.parse(flags.admission);
